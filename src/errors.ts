@@ -1,0 +1,71 @@
+/**
+ * One error type for everything a user can cause or meet. Each carries the process exit code the CLI ends
+ * with, so cron jobs can branch on it; only the CLI entry point turns it into `process.exitCode`.
+ */
+export const ExitCode = {
+  /** The task completed, or there was nothing to do. */
+  ok: 0,
+  /** The task failed (a step failed, the budget ran out, the LLM refused the request). */
+  failed: 1,
+  /** Usage or bad input: unknown task, invalid task file, unreadable database. Nothing was written. */
+  usage: 2,
+  /** Interrupted (signal, LLM unavailable, or running elsewhere): `agentrun resume` continues it. */
+  interrupted: 3,
+  /** A person must decide (an uncertain side effect, an approval). */
+  needsAttention: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class AgentrunError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(message: string, exitCode: ExitCode, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad command-line usage or input that the user can fix; nothing was written. */
+export class UsageError extends AgentrunError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.usage, options);
+  }
+}
+
+export class TaskNotFoundError extends UsageError {
+  constructor(readonly taskId: string) {
+    super(`no task with id "${taskId}" (see \`agentrun status\`)`);
+  }
+}
+
+/** A task file that is not valid YAML/JSON or breaks the schema: one line per problem. */
+export class TaskFileInvalidError extends UsageError {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(problems.map((p) => `${file}: ${p}`).join('\n'));
+  }
+}
+
+/** The database file exists but is not a SQLite database we can read; it was not modified. */
+export class DatabaseUnreadableError extends UsageError {}
+
+/** The database was migrated by a newer agentrun; refusing protects it from an older schema. */
+export class DatabaseTooNewError extends UsageError {
+  constructor(location: string, found: number, known: number) {
+    super(
+      `${location} was written by a newer agentrun (schema version ${found}; this agentrun knows up to ${known}); upgrade agentrun`,
+    );
+  }
+}
+
+/** Another live runner holds the task's lease. */
+export class TaskLeasedError extends AgentrunError {
+  constructor(taskId: string, owner: string, expiresInMs: number) {
+    super(
+      `task ${taskId} is being run by ${owner} (lease expires in ${Math.max(0, Math.ceil(expiresInMs / 1000))}s); use --force to take it over`,
+      ExitCode.interrupted,
+    );
+  }
+}

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { TaskFileInvalidError, UsageError } from '../errors.js';
+import { TaskFileSchema, type TaskDefinition } from './schema.js';
+
+/** Reads and validates a task file (.yaml, .yml or .json). Every problem is one line naming its field path. */
+export function loadTaskFile(file: string): TaskDefinition {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read task file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return parseTaskDefinition(text, file);
+}
+
+export function parseTaskDefinition(text: string, file: string): TaskDefinition {
+  const data = path.extname(file).toLowerCase() === '.json' ? parseJson(text, file) : parseYaml(text, file);
+  return validateTaskDefinition(data, file);
+}
+
+/** Builds a definition for `agentrun start "<goal>"`, with the same defaults as a task file. */
+export function definitionFromGoal(goal: string, overrides: Record<string, unknown> = {}): TaskDefinition {
+  return validateTaskDefinition({ ...overrides, goal }, 'command line');
+}
+
+export function validateTaskDefinition(data: unknown, source: string): TaskDefinition {
+  const parsed = TaskFileSchema.safeParse(data);
+  if (!parsed.success) throw new TaskFileInvalidError(source, parsed.error.issues.map(describeIssue));
+  return parsed.data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return `${where}: ${issue.message}`;
+}
+
+function parseYaml(text: string, file: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new TaskFileInvalidError(
+      file,
+      doc.errors.map((e) => {
+        const line = e.linePos?.[0];
+        const first = e.message.split('\n')[0] ?? e.message;
+        return `${line ? `line ${line.line}, column ${line.col}: ` : ''}invalid YAML: ${first.replace(/ at line \d+, column \d+.*$/, '')}`;
+      }),
+    );
+  }
+  return doc.toJS();
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new TaskFileInvalidError(file, [`invalid JSON: ${(error as Error).message}`]);
+  }
+}

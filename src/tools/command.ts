@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+
+export interface CommandOptions {
+  command: string;
+  cwd: string;
+  env?: Record<string, string>;
+  stdin?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Bound on the captured output kept (bytes, each stream). */
+  outputLimit?: number;
+}
+
+export interface CommandResult {
+  exitCode: number | null;
+  /** Set when the process was ended by a signal (including our timeout or abort). */
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  aborted: boolean;
+}
+
+/**
+ * Runs `sh -c command` in its own process group, so a timeout or an abort ends the whole tree it started,
+ * not just the shell. Output is captured (bounded) and returned; a non-zero exit is not an exception here —
+ * the caller decides what failure means.
+ */
+export function runCommand(options: CommandOptions): Promise<CommandResult> {
+  const limit = options.outputLimit ?? 64 * 1024;
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', options.command], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const stdout = new BoundedBuffer(limit);
+    const stderr = new BoundedBuffer(limit);
+    let timedOut = false;
+    let aborted = false;
+
+    const killGroup = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is already gone.
+      }
+    };
+    const timer =
+      options.timeoutMs !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            killGroup();
+          }, options.timeoutMs)
+        : undefined;
+    const onAbort = () => {
+      aborted = true;
+      killGroup();
+    };
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdin.on('error', () => {
+      // The command did not read its stdin; that is its choice.
+    });
+    child.stdin.end(options.stdin ?? '');
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      reject(error);
+    });
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({ exitCode, signal, stdout: stdout.text(), stderr: stderr.text(), timedOut, aborted });
+    });
+  });
+}
+
+/** Describes how a command ended, for error messages: "exit code 3", "timed out after 30s", … */
+export function describeExit(result: CommandResult, timeoutMs?: number): string {
+  if (result.timedOut) return `timed out after ${Math.round((timeoutMs ?? 0) / 1000)}s`;
+  if (result.aborted) return 'was interrupted';
+  if (result.signal) return `was killed by ${result.signal}`;
+  return `exited with code ${result.exitCode}`;
+}
+
+class BoundedBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private total = 0;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    if (this.size >= this.limit) return;
+    const kept = chunk.subarray(0, this.limit - this.size);
+    this.chunks.push(kept);
+    this.size += kept.length;
+  }
+  text(): string {
+    const text = Buffer.concat(this.chunks).toString('utf8');
+    if (this.total === this.size) return text;
+    return `${text.replace(/\uFFFD$/, '')}\n[output truncated: ${this.size} of ${this.total} bytes shown]`;
+  }
+}
