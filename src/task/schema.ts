@@ -31,7 +31,10 @@ export const CommandToolSchema = z.strictObject({
 });
 export type CommandToolDefinition = z.infer<typeof CommandToolSchema>;
 
-const ToolEntrySchema = z.union([z.enum(BUILTIN_TOOLS), CommandToolSchema]);
+/** A built-in tool by name, or as `{ builtin: shell, approve: true }` to require a person's approval per call. */
+const BuiltinToolEntrySchema = z.strictObject({ builtin: z.enum(BUILTIN_TOOLS), approve: z.boolean().default(false) });
+const ToolEntrySchema = z.union([z.enum(BUILTIN_TOOLS), BuiltinToolEntrySchema, CommandToolSchema]);
+export type ToolEntry = z.infer<typeof ToolEntrySchema>;
 
 /** A step of a fixed plan: an LLM step (default) or a `run:` command step. */
 export const StepSchema = z.strictObject({

@@ -1,0 +1,37 @@
+import type { RunEvent } from '../../engine/events.js';
+
+/** One plain log line per event: timestamp, task id, step, what happened. Cron mails and log files read well. */
+export function eventLine(event: RunEvent, now = new Date()): string | undefined {
+  const text = describe(event);
+  return text === undefined ? undefined : `${now.toISOString()} ${event.taskId} ${text}`;
+}
+
+function describe(event: RunEvent): string | undefined {
+  switch (event.type) {
+    case 'task-started':
+      return `${event.resumed ? 'resuming' : 'starting'}: ${oneLine(event.goal, 100)}`;
+    case 'planned':
+      return `planned ${event.steps.length} steps${event.byLlm ? ' (by the LLM)' : ''}: ${event.steps.map((s) => s.name).join(' → ')}`;
+    case 'step-started':
+      return `step ${event.n}/${event.total} started: ${event.name}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
+    case 'step-completed':
+      return `step ${event.n}/${event.total} done: ${oneLine(event.result, 120)}`;
+    case 'step-failed':
+      return `step ${event.n} failed: ${event.error}`;
+    case 'llm-request':
+      return event.replayed ? `step ${event.step} turn ${event.turn}: replayed from the journal` : `step ${event.step} turn ${event.turn}: LLM answered (${event.tokens} tokens)`;
+    case 'tool-call':
+      return `step ${event.step} tool ${event.tool} ${event.outcome} [${event.key}]`;
+    case 'retrying':
+      return `LLM call failed (${event.reason}); retry ${event.attempt} in ${(event.delayMs / 1000).toFixed(1)}s`;
+    case 'memory-recalled':
+      return `recalled ${event.count} memories from earlier tasks`;
+    case 'task-finished':
+      return event.status === 'completed' ? 'completed' : `${event.status}: ${event.error ?? ''}`;
+  }
+}
+
+export function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

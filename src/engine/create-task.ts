@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { Store, TaskRecord } from '../store/types.js';
+import type { TaskDefinition } from '../task/schema.js';
+import { createToolRegistry } from '../tools/registry.js';
+import { isValidTaskId, newTaskId } from './ids.js';
+
+export const DEFAULT_MODEL = 'gpt-4o-mini';
+
+export interface CreateTaskInput {
+  /** A caller-chosen id makes `start` idempotent (cron); otherwise a new ULID. */
+  id?: string;
+  definition: TaskDefinition;
+  /** Directory relative workspace paths are resolved against (the caller's working directory). */
+  cwd: string;
+  /** The model after flags and environment were applied; falls back to the task file, then the default. */
+  model?: string;
+}
+
+/** Creates a task in `planning`; returns the existing one (created: false) if the id is taken. */
+export async function createTask(store: Store, input: CreateTaskInput): Promise<{ task: TaskRecord; created: boolean }> {
+  const id = input.id ?? newTaskId();
+  if (!isValidTaskId(id)) throw new UsageError(`invalid task id "${id}": use letters, digits, ".", "_" and "-" (max 128)`);
+  // Refuse a bad tool list now, while nothing is written, rather than at the first LLM step.
+  createToolRegistry(input.definition.tools);
+  const definition = input.definition;
+  const created = await store.createTask({
+    id,
+    agentId: definition.agent,
+    goal: definition.goal,
+    definition,
+    workspace: path.resolve(input.cwd, definition.workspace ?? '.'),
+    namespace: definition.namespace,
+    model: input.model ?? definition.model ?? DEFAULT_MODEL,
+    createdAt: Date.now(),
+  });
+  return { task: (await store.getTask(id))!, created };
+}

@@ -1,0 +1,128 @@
+import type { EffectRecord } from '../store/types.js';
+import { NeedsAttentionError, RunStoppedError } from './errors.js';
+import { failpoint } from './failpoints.js';
+import { throwIfStopped, type RunContext } from './run-context.js';
+
+/** One side effect the runner is about to cause: a tool call or a `run:` step's command. */
+export interface EffectCall {
+  /** `<task-id>:<step>:<turn>:<call>` — stable across replays, handed to the tool. */
+  key: string;
+  step: number;
+  turn: number;
+  call: number;
+  tool: string;
+  args: string;
+  idempotent: boolean;
+  approve: boolean;
+  /** Does it; throws to report a failure (recorded as `failed`, output = message). */
+  run: () => Promise<string>;
+  /** For non-idempotent effects: did the effect with this key already happen? */
+  check?: () => Promise<{ done: boolean; output: string }>;
+}
+
+export interface EffectOutcome {
+  status: 'done' | 'failed' | 'skipped';
+  output: string;
+  /** True when the outcome came from the journal and nothing ran. */
+  replayed: boolean;
+}
+
+/**
+ * Runs an effect at most once per key: the intent is committed before it runs and the outcome after. On resume a
+ * recorded outcome is returned as it was; an intent without outcome is settled by the effect's kind (run again if
+ * idempotent, ask its check, or stop for a person).
+ */
+export async function performEffect(ctx: RunContext, call: EffectCall): Promise<EffectOutcome> {
+  const { store } = ctx;
+  const existing = await store.getEffect(call.key);
+  if (existing) {
+    const recorded = recordedOutcome(existing);
+    if (recorded) return recorded;
+    if (existing.status === 'intent') {
+      const settled = await settleUnknownOutcome(ctx, call);
+      if (settled) return settled;
+    } else if (existing.status === 'uncertain' || existing.status === 'awaiting-approval') {
+      const answer = await askPerson(ctx, call, existing.status === 'uncertain' ? 'uncertain-effect' : 'approval');
+      if (answer) return answer;
+    }
+    // 'approved' (by a person, or `resolve --retry`) falls through and runs.
+  } else if (call.approve) {
+    await store.putEffect(journalEntry(ctx, call, 'awaiting-approval'));
+    const answer = await askPerson(ctx, call, 'approval');
+    if (answer) return answer;
+  }
+  return execute(ctx, call);
+}
+
+function recordedOutcome(effect: EffectRecord): EffectOutcome | undefined {
+  if (effect.status === 'done' || effect.status === 'failed' || effect.status === 'skipped') {
+    return { status: effect.status, output: effect.output ?? '', replayed: true };
+  }
+  return undefined;
+}
+
+/** A crash left an intent without outcome. Returns the outcome if settled without running, undefined to run. */
+async function settleUnknownOutcome(ctx: RunContext, call: EffectCall): Promise<EffectOutcome | undefined> {
+  if (call.idempotent) return undefined;
+  if (call.check) {
+    const answer = await call.check();
+    if (!answer.done) return undefined;
+    const output = answer.output || 'already done (confirmed by check)';
+    await ctx.store.settleEffect(call.key, 'done', output);
+    return { status: 'done', output, replayed: true };
+  }
+  await ctx.store.settleEffect(call.key, 'uncertain', null);
+  return askPerson(ctx, call, 'uncertain-effect');
+}
+
+/**
+ * Asks a person (on a TTY) or stops the task as needs-attention. Returns an outcome, or undefined when the answer
+ * is to run the effect now.
+ */
+async function askPerson(ctx: RunContext, call: EffectCall, kind: 'uncertain-effect' | 'approval'): Promise<EffectOutcome | undefined> {
+  const what =
+    kind === 'approval'
+      ? `${call.tool} needs approval before it runs (effect ${call.key})`
+      : `${call.tool} may or may not have happened before the crash, and it has no check (effect ${call.key})`;
+  if (!ctx.ask) throw new NeedsAttentionError(what, call.key, kind === 'approval' ? 'approval' : 'effect');
+  const answer = await ctx.ask({ kind, taskId: ctx.task.id, key: call.key, tool: call.tool, args: call.args, step: call.step });
+  switch (answer) {
+    case 'retry':
+      return undefined;
+    case 'done': {
+      const output = 'marked done by a person';
+      await ctx.store.settleEffect(call.key, 'done', output);
+      return { status: 'done', output, replayed: true };
+    }
+    case 'skip': {
+      const output = 'skipped by a person: it did not run';
+      await ctx.store.settleEffect(call.key, 'skipped', output);
+      return { status: 'skipped', output, replayed: true };
+    }
+    case 'abort':
+      throw new RunStoppedError('cancel', `cancelled by a person at effect ${call.key}`);
+  }
+}
+
+async function execute(ctx: RunContext, call: EffectCall): Promise<EffectOutcome> {
+  throwIfStopped(ctx);
+  // Fencing: if another runner took the lease, we must not act.
+  if (!(await ctx.lease.confirm())) throw new RunStoppedError('lease-lost', `lost the lease on task ${ctx.task.id} to another runner`);
+  await ctx.store.putEffect(journalEntry(ctx, call, 'intent'));
+  failpoint('after-intent');
+  let outcome: EffectOutcome;
+  try {
+    outcome = { status: 'done', output: await call.run(), replayed: false };
+  } catch (error) {
+    // Stopped mid-effect: its outcome is unknown, so the intent stays and resume settles it by the tool's kind.
+    if (ctx.signal.aborted) throw ctx.stopped();
+    outcome = { status: 'failed', output: (error as Error).message, replayed: false };
+  }
+  await ctx.store.settleEffect(call.key, outcome.status, outcome.output);
+  failpoint('after-tool');
+  return outcome;
+}
+
+function journalEntry(ctx: RunContext, call: EffectCall, status: 'intent' | 'awaiting-approval') {
+  return { key: call.key, taskId: ctx.task.id, step: call.step, turn: call.turn, call: call.call, tool: call.tool, args: call.args, status };
+}

@@ -1,0 +1,40 @@
+import { AgentrunError, ExitCode } from '../errors.js';
+
+/** A step could not finish: its command failed, or the LLM ran out of turns. The task fails; resume retries it. */
+export class StepFailedError extends AgentrunError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.failed, options);
+  }
+}
+
+/** The LLM could not produce a valid plan, even when told what was wrong. */
+export class PlanInvalidError extends AgentrunError {
+  constructor(message: string) {
+    super(message, ExitCode.failed);
+  }
+}
+
+/** The task's `limits.maxTokens` was crossed. */
+export class BudgetExceededError extends AgentrunError {
+  constructor(used: number, limit: number) {
+    super(`token budget exceeded: ${used} tokens used, limits.maxTokens is ${limit}`, ExitCode.failed);
+  }
+}
+
+/** A side effect's outcome is unknown, or a call awaits approval: a person decides. */
+export class NeedsAttentionError extends AgentrunError {
+  constructor(
+    message: string,
+    readonly effectKey: string,
+    readonly reason: 'effect' | 'approval',
+  ) {
+    super(message, ExitCode.needsAttention);
+  }
+}
+
+/** The runner stopped at a safe point: a signal, a cancel request, or a lease taken over by another runner. */
+export class RunStoppedError extends AgentrunError {
+  constructor(readonly why: 'signal' | 'cancel' | 'lease-lost', message: string) {
+    super(message, why === 'cancel' ? ExitCode.failed : ExitCode.interrupted);
+  }
+}

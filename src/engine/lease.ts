@@ -1,0 +1,88 @@
+import os from 'node:os';
+import { TaskLeasedError } from '../errors.js';
+import type { Store } from '../store/types.js';
+
+export interface LeaseTiming {
+  /** How long a lease lasts without a heartbeat. */
+  ttlMs: number;
+  /** How often the heartbeat renews it (and records progress). */
+  heartbeatMs: number;
+}
+
+/** Lease timings; the environment overrides exist so tests and impatient operators need not wait a minute. */
+export function leaseTimingFromEnv(env: NodeJS.ProcessEnv = process.env): LeaseTiming {
+  const ttlMs = Number(env.AGENTRUN_LEASE_MS) || 60_000;
+  const heartbeatMs = Number(env.AGENTRUN_HEARTBEAT_MS) || Math.min(15_000, Math.floor(ttlMs / 4));
+  return { ttlMs, heartbeatMs };
+}
+
+/** Who holds a lease: host and pid, so a person (and we) can tell whether the holder still lives. */
+export function leaseOwner(): string {
+  return `${os.hostname()}:${process.pid}`;
+}
+
+/** A holder on this host whose process is gone (kill -9, reboot) cannot renew: its lease is safe to take now. */
+function isDeadLocalOwner(owner: string): boolean {
+  const at = owner.lastIndexOf(':');
+  const host = owner.slice(0, at);
+  const pid = Number(owner.slice(at + 1));
+  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * A held lease on one task. `heartbeat` renews it on a timer; `confirm` renews it on demand, which the runner
+ * does before every side effect, so a runner whose lease was taken over never acts again.
+ */
+export class Lease {
+  private timer: NodeJS.Timeout | undefined;
+  private lost = false;
+
+  private constructor(
+    private readonly store: Store,
+    readonly taskId: string,
+    readonly owner: string,
+    private readonly timing: LeaseTiming,
+  ) {}
+
+  static async acquire(store: Store, taskId: string, options: { owner: string; timing: LeaseTiming; force?: boolean; currentHolder?: string | null }): Promise<Lease> {
+    const { owner, timing } = options;
+    let result = await store.acquireLease(taskId, owner, timing.ttlMs, options.force ? (options.currentHolder ?? undefined) : undefined);
+    if (!result.acquired && isDeadLocalOwner(result.owner)) {
+      result = await store.acquireLease(taskId, owner, timing.ttlMs, result.owner);
+    }
+    if (!result.acquired) throw new TaskLeasedError(taskId, result.owner, result.expiresAt - Date.now());
+    return new Lease(store, taskId, owner, timing);
+  }
+
+  /** Starts renewing; `onLost` is called once if another runner has taken the lease. */
+  startHeartbeat(progress: () => string | undefined, onLost: () => void): void {
+    this.timer = setInterval(() => {
+      void this.store.renewLease(this.taskId, this.owner, this.timing.ttlMs, progress()).then((held) => {
+        if (!held && !this.lost) {
+          this.lost = true;
+          onLost();
+        }
+      });
+    }, this.timing.heartbeatMs);
+    this.timer.unref();
+  }
+
+  /** Renews now; false if the lease is no longer ours. */
+  async confirm(): Promise<boolean> {
+    if (this.lost) return false;
+    const held = await this.store.renewLease(this.taskId, this.owner, this.timing.ttlMs);
+    if (!held) this.lost = true;
+    return held;
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.timer);
+    await this.store.releaseLease(this.taskId, this.owner);
+  }
+}

@@ -1,0 +1,226 @@
+import { AgentrunError, ExitCode, TaskNotFoundError } from '../errors.js';
+import { createLlmClient, type LlmClient } from '../llm/client.js';
+import type { StepRecord, Store, TaskRecord } from '../store/types.js';
+import { createToolRegistry } from '../tools/registry.js';
+import type { Tool } from '../tools/types.js';
+import { runCommandStep } from './command-step.js';
+import type { RecalledMemory } from './context.js';
+import { RunStoppedError } from './errors.js';
+import type { EventListener } from './events.js';
+import { failpoint } from './failpoints.js';
+import { compileFinalResult } from './final-result.js';
+import { Lease, leaseOwner, leaseTimingFromEnv, type LeaseTiming } from './lease.js';
+import { runLlmStep, type StepOutput } from './llm-step.js';
+import { planTask } from './planner.js';
+import { throwIfStopped, type AskPerson, type RunContext } from './run-context.js';
+
+/** Long-term memory as the runner sees it; absent means the task neither recalls nor remembers. */
+export interface MemoryHooks {
+  recall(task: TaskRecord, llm: () => Promise<LlmClient>): Promise<RecalledMemory[]>;
+  remember(task: TaskRecord, llm: () => Promise<LlmClient>): Promise<void>;
+}
+
+export interface RunOptions {
+  store: Store;
+  taskId: string;
+  /** Aborting it (SIGINT/SIGTERM) stops the run at the next safe point; the task becomes `interrupted`. */
+  signal?: AbortSignal;
+  onEvent?: EventListener;
+  /** How to ask a person; leave out in unattended runs, and the task stops as needs-attention instead. */
+  ask?: AskPerson;
+  /** Take the lease even from a live holder. */
+  force?: boolean;
+  timing?: LeaseTiming;
+  owner?: string;
+  /** Override the LLM client (library users); by default the openai SDK, configured from the environment. */
+  llm?: () => Promise<LlmClient>;
+  memory?: MemoryHooks;
+}
+
+export interface RunOutcome {
+  task: TaskRecord;
+  exitCode: ExitCode;
+}
+
+/**
+ * Runs a task from wherever its checkpoint says it is: plans it if it has no plan, skips completed steps, resumes a
+ * step that was running when the process died (replaying its journal), retries a step that failed, then compiles
+ * the final result. Holds the task's lease throughout.
+ */
+export async function runTask(options: RunOptions): Promise<RunOutcome> {
+  const { store, taskId } = options;
+  const emit: EventListener = options.onEvent ?? (() => {});
+  const initial = await store.getTask(taskId);
+  if (!initial) throw new TaskNotFoundError(taskId);
+  if (initial.status === 'completed' || initial.status === 'cancelled') return { task: initial, exitCode: ExitCode.ok };
+
+  const lease = await Lease.acquire(store, taskId, {
+    owner: options.owner ?? leaseOwner(),
+    timing: options.timing ?? leaseTimingFromEnv(),
+    force: options.force,
+    currentHolder: initial.leaseOwner,
+  });
+  const controller = new AbortController();
+  let stopReason: RunStoppedError | undefined;
+  const stop = (reason: RunStoppedError) => {
+    stopReason ??= reason;
+    controller.abort(stopReason);
+  };
+  const onSignal = () => stop(new RunStoppedError('signal', 'interrupted by a signal; resume to continue'));
+  if (options.signal?.aborted) onSignal();
+  options.signal?.addEventListener('abort', onSignal, { once: true });
+  let progress: string | undefined;
+  lease.startHeartbeat(
+    () => progress,
+    () => stop(new RunStoppedError('lease-lost', `another runner took over task ${taskId}; this one stopped`)),
+  );
+
+  // Re-read under the lease: another runner may have moved the task on while we waited for it.
+  const task = (await store.getTask(taskId))!;
+  let client: Promise<LlmClient> | undefined;
+  const llm = () =>
+    (client ??= options.llm
+      ? options.llm()
+      : createLlmClient({
+          retry: task.definition.retry,
+          timeoutMs: task.definition.limits.llmTimeout,
+          onRetry: (notice) => emit({ type: 'retrying', taskId, ...notice }),
+        }));
+  const ctx: RunContext = {
+    store,
+    task,
+    signal: controller.signal,
+    lease,
+    emit,
+    ask: options.ask,
+    llm,
+    usage: { ...task.usage },
+    stopped: () => stopReason ?? new RunStoppedError('signal', 'interrupted'),
+    setProgress: (line) => {
+      progress = line;
+    },
+  };
+
+  try {
+    if (task.status === 'completed' || task.status === 'cancelled') return { task, exitCode: ExitCode.ok };
+    await store.setDurability(task.definition.durability);
+    emit({ type: 'task-started', taskId, resumed: task.status !== 'planning' || task.stepCount > 0, goal: task.goal });
+    const finalResult = await runSteps(ctx, options.memory);
+    const now = Date.now();
+    await store.updateTask(taskId, { status: 'completed', result: finalResult, currentStep: null, finishedAt: now, expiresAt: now + task.definition.retention });
+    const finished = (await store.getTask(taskId))!;
+    if (options.memory && task.definition.memory.write) await options.memory.remember(finished, llm);
+    emit({ type: 'task-finished', taskId, status: 'completed', result: finalResult, error: null });
+    return { task: finished, exitCode: ExitCode.ok };
+  } catch (error) {
+    return await settleStop(ctx, error, stopReason);
+  } finally {
+    options.signal?.removeEventListener('abort', onSignal);
+    await lease.release();
+  }
+}
+
+async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promise<string> {
+  const { store, task, emit } = ctx;
+  let steps = await store.getSteps(task.id);
+  let plannedByLlm = steps.length > 0 && !task.definition.plan;
+  if (steps.length === 0) {
+    const plan = await planTask(ctx);
+    await store.savePlan(task.id, plan.steps);
+    failpoint('after-plan');
+    steps = await store.getSteps(task.id);
+    plannedByLlm = plan.byLlm;
+    emit({ type: 'planned', taskId: task.id, steps: steps.map((s) => ({ n: s.n, name: s.name })), byLlm: plan.byLlm });
+  }
+  const usesLlm = plannedByLlm || steps.some((s) => !s.spec.run);
+  let tools: Map<string, Tool> | undefined;
+  let memories: RecalledMemory[] | undefined;
+
+  for (const step of steps) {
+    if (step.status === 'completed') continue;
+    throwIfStopped(ctx);
+    if ((await store.getTask(task.id))?.cancelRequested) throw new RunStoppedError('cancel', 'cancelled by `agentrun cancel`');
+    const attempt = await nextAttempt(ctx, step);
+    await store.startStep(task.id, step.n, attempt);
+    const current: StepRecord = { ...step, ...attempt, status: 'running' };
+    emit({ type: 'step-started', taskId: task.id, n: step.n, total: steps.length, name: step.name, attempt: attempt.attempts });
+    let output: StepOutput;
+    try {
+      if (step.spec.run) {
+        output = { result: await runCommandStep(ctx, current), notes: [] };
+      } else {
+        tools ??= createToolRegistry(task.definition.tools);
+        if (memories === undefined) {
+          memories = memory && task.definition.memory.recall ? await memory.recall(task, ctx.llm) : [];
+          if (memories.length > 0) emit({ type: 'memory-recalled', taskId: task.id, count: memories.length });
+        }
+        output = await runLlmStep(ctx, current, tools, memories);
+      }
+    } catch (error) {
+      if (!ctx.signal.aborted && error instanceof AgentrunError && error.exitCode === ExitCode.failed && !(error instanceof RunStoppedError)) {
+        emit({ type: 'step-failed', taskId: task.id, n: step.n, name: step.name, error: error.message });
+      }
+      throw Object.assign(error as object, { failedStep: step.n });
+    }
+    failpoint('before-step-commit');
+    await store.completeStep(task.id, step.n, output);
+    failpoint('after-step-commit');
+    Object.assign(step, { status: 'completed', result: output.result });
+    emit({ type: 'step-completed', taskId: task.id, n: step.n, total: steps.length, name: step.name, result: output.result });
+  }
+  return compileFinalResult(ctx, await store.getSteps(task.id), usesLlm);
+}
+
+/**
+ * A step found `running` died mid-way: continue the same attempt, replaying its journal. Otherwise this is a new
+ * attempt, whose turns are numbered after every earlier one so their journal entries and effect keys never collide.
+ */
+async function nextAttempt(ctx: RunContext, step: StepRecord): Promise<{ attempts: number; firstTurn: number }> {
+  if (step.status === 'running') return { attempts: Math.max(1, step.attempts), firstTurn: step.firstTurn };
+  if (step.attempts === 0) return { attempts: 1, firstTurn: 1 };
+  const turns = await ctx.store.getTurns(ctx.task.id, 'step', step.n, step.firstTurn);
+  const lastTurn = turns.at(-1)?.turn ?? step.firstTurn;
+  return { attempts: step.attempts + 1, firstTurn: lastTurn + 1 };
+}
+
+/** Records why the run ended early and maps it to an exit code. Unexpected errors keep the task resumable. */
+async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppedError | undefined): Promise<RunOutcome> {
+  const { store, task, emit } = ctx;
+  // An error raised because we aborted (e.g. the SDK's abort error) is really the stop reason.
+  const cause = stopReason && ctx.signal.aborted ? stopReason : error;
+  if (cause instanceof RunStoppedError && cause.why === 'lease-lost') {
+    // The task belongs to another runner now: write nothing.
+    return { task: (await store.getTask(task.id))!, exitCode: ExitCode.interrupted };
+  }
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const failedStep = (error as { failedStep?: number }).failedStep;
+  if (!(cause instanceof AgentrunError)) {
+    await store.updateTask(task.id, { status: 'interrupted', error: `internal error: ${message}` });
+    throw cause;
+  }
+  const now = Date.now();
+  if (cause instanceof RunStoppedError && cause.why === 'cancel') {
+    await store.updateTask(task.id, { status: 'cancelled', error: message, reason: 'cancelled', finishedAt: now, expiresAt: now + task.definition.retention });
+  } else if (cause.exitCode === ExitCode.failed) {
+    if (cause.name === 'StepFailedError' && failedStep !== undefined) await store.failStep(task.id, failedStep, message);
+    else await store.updateTask(task.id, { status: 'failed', error: message, reason: failureReason(cause), finishedAt: now, expiresAt: now + task.definition.retention });
+  } else if (cause.exitCode === ExitCode.needsAttention) {
+    await store.updateTask(task.id, { status: 'needs-attention', error: message, reason: (cause as { reason?: string }).reason ?? 'effect' });
+  } else {
+    await store.updateTask(task.id, { status: 'interrupted', error: message, reason: null });
+  }
+  const after = (await store.getTask(task.id))!;
+  emit({ type: 'task-finished', taskId: task.id, status: after.status, result: null, error: message });
+  return { task: after, exitCode: cause.exitCode };
+}
+
+function failureReason(error: AgentrunError): string {
+  switch (error.name) {
+    case 'BudgetExceededError':
+      return 'budget';
+    case 'PlanInvalidError':
+      return 'plan';
+    default:
+      return 'llm';
+  }
+}

@@ -1,0 +1,80 @@
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { DatabaseTooNewError, DatabaseUnreadableError } from '../../errors.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+
+const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+/**
+ * Opens (creating if needed, mode 0600) and migrates the database file. A file that is not a SQLite database
+ * is refused before SQLite touches it, so its bytes stay exactly as they were.
+ */
+export function openDatabase(file: string): Database.Database {
+  refuseForeignFile(file);
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // SQLite gives the -wal and -shm files the main file's permissions, so 0600 here keeps them all private.
+    closeSync(openSync(file, 'a', 0o600));
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file);
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, file);
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof DatabaseTooNewError) throw error;
+    const code = (error as { code?: string }).code ?? '';
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+      throw new DatabaseUnreadableError(`${file} is not a readable agentrun database (${code}); it was left untouched`, { cause: error });
+    }
+    if (code.startsWith('SQLITE_') || code === 'EACCES' || code === 'EISDIR') {
+      throw new DatabaseUnreadableError(`cannot open database ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function refuseForeignFile(file: string): void {
+  let size: number;
+  try {
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw new DatabaseUnreadableError(`cannot open database ${file}: it is a directory`);
+    size = stat.size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (size === 0) return;
+  const header = Buffer.alloc(16);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (header.toString('latin1') !== SQLITE_HEADER) {
+    throw new DatabaseUnreadableError(`${file} is not a SQLite database; it was left untouched (choose another file with --db or AGENTRUN_DB)`);
+  }
+}
+
+function migrate(db: Database.Database, file: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const current = () => (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
+  const found = current();
+  if (found > LATEST_SCHEMA_VERSION) throw new DatabaseTooNewError(file, found, LATEST_SCHEMA_VERSION);
+  for (const migration of MIGRATIONS) {
+    if (found >= migration.version) continue;
+    // IMMEDIATE takes the write lock first, so two processes opening a new file cannot both apply a migration.
+    db.transaction(() => {
+      if (current() >= migration.version) return;
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(migration.version, Date.now());
+    }).immediate();
+  }
+}

@@ -1,0 +1,221 @@
+import type Database from 'better-sqlite3';
+import type { StepDefinition } from '../../task/schema.js';
+import type {
+  EffectRecord,
+  EffectStatus,
+  LeaseResult,
+  NewEffect,
+  NewTask,
+  NoteRecord,
+  StepCompletion,
+  StepRecord,
+  Store,
+  TaskPatch,
+  TaskQuery,
+  TaskRecord,
+  TurnPhase,
+  TurnRecord,
+} from '../types.js';
+import { openDatabase } from './open-database.js';
+import { toEffect, toNote, toStep, toTask, toTurn, type Row } from './rows.js';
+
+const PATCH_COLUMNS: Record<keyof TaskPatch, string> = {
+  status: 'status',
+  model: 'model',
+  result: 'result',
+  error: 'error',
+  reason: 'reason',
+  currentStep: 'current_step',
+  cancelRequested: 'cancel_requested',
+  finishedAt: 'finished_at',
+  expiresAt: 'expires_at',
+};
+
+/**
+ * The SQLite store. better-sqlite3 is synchronous; the methods are async only to honour the `Store` interface
+ * that the PostgreSQL store shares. Statements are prepared once per connection.
+ */
+export class SqliteStore implements Store {
+  readonly location: string;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private constructor(file: string) {
+    this.location = file;
+    this.db = openDatabase(file);
+  }
+
+  static async open(file: string): Promise<SqliteStore> {
+    return new SqliteStore(file);
+  }
+
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  async setDurability(durability: 'full' | 'normal'): Promise<void> {
+    this.db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
+  }
+
+  async createTask(task: NewTask): Promise<boolean> {
+    const info = this.sql(
+      `INSERT INTO tasks (id, agent_id, goal, definition, workspace, namespace, model, status, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'planning', ?, ?) ON CONFLICT (id) DO NOTHING`,
+    ).run(task.id, task.agentId, task.goal, JSON.stringify(task.definition), task.workspace, task.namespace, task.model, task.createdAt, task.createdAt);
+    return info.changes === 1;
+  }
+
+  async getTask(id: string): Promise<TaskRecord | undefined> {
+    const row = this.sql('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+    return row ? toTask(row) : undefined;
+  }
+
+  async listTasks(query: TaskQuery = {}): Promise<TaskRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.statuses && query.statuses.length > 0) {
+      where.push(`status IN (${query.statuses.map(() => '?').join(', ')})`);
+      params.push(...query.statuses);
+    }
+    if (!query.includePruned) where.push('pruned_at IS NULL');
+    const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_at DESC, id LIMIT ?`;
+    params.push(query.limit ?? -1);
+    return (this.sql(sql).all(...params) as Row[]).map(toTask);
+  }
+
+  async updateTask(id: string, patch: TaskPatch): Promise<void> {
+    const entries = Object.entries(patch).filter(([, value]) => value !== undefined) as [keyof TaskPatch, unknown][];
+    const sets = entries.map(([key]) => `${PATCH_COLUMNS[key]} = ?`);
+    const values = entries.map(([, value]) => (typeof value === 'boolean' ? Number(value) : value));
+    this.sql(`UPDATE tasks SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE id = ?`).run(...values, Date.now(), id);
+  }
+
+  async savePlan(id: string, steps: StepDefinition[]): Promise<void> {
+    const insert = this.sql('INSERT INTO steps (task_id, n, name, description, spec) VALUES (?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      this.sql('DELETE FROM steps WHERE task_id = ?').run(id);
+      steps.forEach((step, i) => insert.run(id, i + 1, step.name, step.description, JSON.stringify(step)));
+      this.sql(`UPDATE tasks SET status = 'running', step_count = ?, completed_count = 0, updated_at = ? WHERE id = ?`).run(steps.length, Date.now(), id);
+    })();
+  }
+
+  async getSteps(id: string): Promise<StepRecord[]> {
+    return (this.sql('SELECT * FROM steps WHERE task_id = ? ORDER BY n').all(id) as Row[]).map(toStep);
+  }
+
+  async startStep(id: string, n: number, attempt: { attempts: number; firstTurn: number }): Promise<void> {
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.sql(`UPDATE steps SET status = 'running', error = NULL, attempts = ?, first_turn = ?, started_at = COALESCE(started_at, ?) WHERE task_id = ? AND n = ?`).run(
+        attempt.attempts,
+        attempt.firstTurn,
+        now,
+        id,
+        n,
+      );
+      this.sql(`UPDATE tasks SET status = 'running', current_step = ?, error = NULL, reason = NULL, updated_at = ? WHERE id = ?`).run(n, now, id);
+    })();
+  }
+
+  async completeStep(id: string, n: number, completion: StepCompletion): Promise<void> {
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.sql(`UPDATE steps SET status = 'completed', result = ?, error = NULL, finished_at = ? WHERE task_id = ? AND n = ?`).run(completion.result, now, id, n);
+      if (completion.notes.length > 0) {
+        const { next } = this.sql('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM notes WHERE task_id = ?').get(id) as { next: number };
+        const insert = this.sql('INSERT INTO notes (task_id, seq, kind, text, reasoning, step, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+        completion.notes.forEach((note, i) => insert.run(id, next + i, note.kind, note.text, note.reasoning, note.step, now));
+      }
+      this.sql(`UPDATE tasks SET completed_count = completed_count + 1, current_step = NULL, updated_at = ? WHERE id = ?`).run(now, id);
+    })();
+  }
+
+  async failStep(id: string, n: number, error: string): Promise<void> {
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.sql(`UPDATE steps SET status = 'failed', error = ?, finished_at = ? WHERE task_id = ? AND n = ?`).run(error, now, id, n);
+      this.sql(`UPDATE tasks SET status = 'failed', error = ?, reason = 'step', finished_at = ?, updated_at = ? WHERE id = ?`).run(error, now, now, id);
+    })();
+  }
+
+  async getNotes(id: string): Promise<NoteRecord[]> {
+    return (this.sql('SELECT * FROM notes WHERE task_id = ? ORDER BY seq').all(id) as Row[]).map(toNote);
+  }
+
+  async recordTurn(turn: Omit<TurnRecord, 'createdAt'>): Promise<void> {
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.sql(
+        `INSERT INTO llm_turns (task_id, phase, step, turn, response, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(turn.taskId, turn.phase, turn.step, turn.turn, JSON.stringify(turn.response), turn.promptTokens, turn.completionTokens, now);
+      this.sql(
+        `UPDATE tasks SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, llm_requests = llm_requests + 1, updated_at = ? WHERE id = ?`,
+      ).run(turn.promptTokens, turn.completionTokens, now, turn.taskId);
+      if (turn.phase === 'step') {
+        this.sql(
+          `UPDATE steps SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, llm_requests = llm_requests + 1 WHERE task_id = ? AND n = ?`,
+        ).run(turn.promptTokens, turn.completionTokens, turn.taskId, turn.step);
+      }
+    })();
+  }
+
+  async getTurns(id: string, phase: TurnPhase, step: number, fromTurn = 1): Promise<TurnRecord[]> {
+    return (
+      this.sql('SELECT * FROM llm_turns WHERE task_id = ? AND phase = ? AND step = ? AND turn >= ? ORDER BY turn').all(id, phase, step, fromTurn) as Row[]
+    ).map(toTurn);
+  }
+
+  async getEffect(key: string): Promise<EffectRecord | undefined> {
+    const row = this.sql('SELECT * FROM effects WHERE key = ?').get(key) as Row | undefined;
+    return row ? toEffect(row) : undefined;
+  }
+
+  async getEffects(taskId: string): Promise<EffectRecord[]> {
+    return (this.sql('SELECT * FROM effects WHERE task_id = ? ORDER BY step, turn, call').all(taskId) as Row[]).map(toEffect);
+  }
+
+  async putEffect(effect: NewEffect): Promise<void> {
+    const now = Date.now();
+    this.sql(
+      `INSERT INTO effects (key, task_id, step, turn, call, tool, args, status, output, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET status = excluded.status, output = excluded.output, updated_at = excluded.updated_at`,
+    ).run(effect.key, effect.taskId, effect.step, effect.turn, effect.call, effect.tool, effect.args, effect.status, effect.output ?? null, now, now);
+  }
+
+  async settleEffect(key: string, status: EffectStatus, output: string | null): Promise<void> {
+    this.sql('UPDATE effects SET status = ?, output = ?, updated_at = ? WHERE key = ?').run(status, output, Date.now(), key);
+  }
+
+  async acquireLease(id: string, owner: string, ttlMs: number, takeOverFrom?: string): Promise<LeaseResult> {
+    const now = Date.now();
+    const info = this.sql(
+      `UPDATE tasks SET lease_owner = ?, lease_expires_at = ?, heartbeat_at = ?
+       WHERE id = ? AND (lease_owner IS NULL OR lease_expires_at <= ? OR lease_owner = ? OR lease_owner = ?)`,
+    ).run(owner, now + ttlMs, now, id, now, owner, takeOverFrom ?? null);
+    if (info.changes === 1) return { acquired: true };
+    const row = this.sql('SELECT lease_owner, lease_expires_at FROM tasks WHERE id = ?').get(id) as { lease_owner: string; lease_expires_at: number };
+    return { acquired: false, owner: row.lease_owner, expiresAt: row.lease_expires_at };
+  }
+
+  async renewLease(id: string, owner: string, ttlMs: number, progress?: string): Promise<boolean> {
+    const now = Date.now();
+    const info = this.sql(
+      `UPDATE tasks SET lease_expires_at = ?, heartbeat_at = ?, progress = COALESCE(?, progress) WHERE id = ? AND lease_owner = ?`,
+    ).run(now + ttlMs, now, progress ?? null, id, owner);
+    return info.changes === 1;
+  }
+
+  async releaseLease(id: string, owner: string): Promise<void> {
+    this.sql('UPDATE tasks SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?').run(id, owner);
+  }
+}
