@@ -39,7 +39,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 function parseYaml(text: string, file: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new TaskFileInvalidError(
       file,

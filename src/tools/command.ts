@@ -72,17 +72,25 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
       options.signal?.removeEventListener('abort', onAbort);
       reject(error);
     });
-    child.on('close', (exitCode, signal) => {
+    // 'close' waits for the pipes, which a daemonised grandchild (setsid, nohup &) may hold open forever:
+    // once the shell itself has exited, give the pipes a moment to drain, then stop reading them.
+    child.on('exit', () => {
       clearTimeout(timer);
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, 500).unref();
+    });
+    child.on('close', () => {
       options.signal?.removeEventListener('abort', onAbort);
-      resolve({ exitCode, signal, stdout: stdout.text(), stderr: stderr.text(), timedOut, aborted });
+      resolve({ exitCode: child.exitCode, signal: child.signalCode, stdout: stdout.text(), stderr: stderr.text(), timedOut, aborted });
     });
   });
 }
 
 /** Describes how a command ended, for error messages: "exit code 3", "timed out after 30s", … */
 export function describeExit(result: CommandResult, timeoutMs?: number): string {
-  if (result.timedOut) return `timed out after ${Math.round((timeoutMs ?? 0) / 1000)}s`;
+  if (result.timedOut) return `timed out after ${(timeoutMs ?? 0) < 1000 ? `${timeoutMs}ms` : `${Math.round((timeoutMs ?? 0) / 1000)}s`}`;
   if (result.aborted) return 'was interrupted';
   if (result.signal) return `was killed by ${result.signal}`;
   return `exited with code ${result.exitCode}`;

@@ -1,0 +1,172 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NewTask, Store } from '../../src/store/types.js';
+import { TaskFileSchema } from '../../src/task/schema.js';
+
+/**
+ * The behaviour every Store must have, run against each implementation by a few-line test file:
+ * `testStore({ name, create, destroy })`.
+ */
+export interface StoreUnderTest {
+  name: string;
+  create: () => Promise<Store>;
+  destroy?: (store: Store) => Promise<void>;
+}
+
+const definition = TaskFileSchema.parse({
+  goal: 'test the store',
+  plan: [{ name: 'one', run: 'true' }, { name: 'two', description: 'second' }, { name: 'three' }],
+});
+
+function newTask(id: string, createdAt = Date.now()): NewTask {
+  return { id, agentId: 'agentrun', goal: `goal of ${id}`, definition, workspace: '/tmp/ws', namespace: 'default', model: 'm', createdAt };
+}
+
+export function testStore(subject: StoreUnderTest): void {
+  describe(`Store conformance: ${subject.name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await subject.create();
+    });
+    afterEach(async () => {
+      await subject.destroy?.(store);
+      await store.close();
+    });
+
+    it('creates a task once; a second create with the same id changes nothing', async () => {
+      expect(await store.createTask(newTask('t1'))).toBe(true);
+      expect(await store.createTask({ ...newTask('t1'), goal: 'other' })).toBe(false);
+      const task = await store.getTask('t1');
+      expect(task).toMatchObject({ id: 't1', goal: 'goal of t1', status: 'planning', stepCount: 0, completedCount: 0, model: 'm' });
+      expect(task!.definition.plan).toHaveLength(3);
+      expect(task!.usage).toEqual({ promptTokens: 0, completionTokens: 0, requests: 0 });
+      expect(await store.getTask('missing')).toBeUndefined();
+    });
+
+    it('saves a plan as ordered steps and moves the task to running', async () => {
+      await store.createTask(newTask('t1'));
+      await store.savePlan('t1', definition.plan!);
+      const steps = await store.getSteps('t1');
+      expect(steps.map((s) => [s.n, s.name, s.status])).toEqual([
+        [1, 'one', 'pending'],
+        [2, 'two', 'pending'],
+        [3, 'three', 'pending'],
+      ]);
+      expect(steps[0]!.spec.run).toBe('true');
+      expect(await store.getTask('t1')).toMatchObject({ status: 'running', stepCount: 3 });
+    });
+
+    it('completes a step with its notes and the header in one go', async () => {
+      await store.createTask(newTask('t1'));
+      await store.savePlan('t1', definition.plan!);
+      await store.startStep('t1', 1, { attempts: 1, firstTurn: 1 });
+      expect(await store.getTask('t1')).toMatchObject({ currentStep: 1 });
+      await store.completeStep('t1', 1, {
+        result: 'first result',
+        notes: [
+          { kind: 'decision', text: 'use plan A', reasoning: 'cheaper', step: 1 },
+          { kind: 'discovery', text: 'the sky is blue', reasoning: null, step: 1 },
+        ],
+      });
+      await store.startStep('t1', 2, { attempts: 1, firstTurn: 1 });
+      await store.completeStep('t1', 2, { result: 'second', notes: [{ kind: 'discovery', text: 'water is wet', reasoning: null, step: 2 }] });
+      const steps = await store.getSteps('t1');
+      expect(steps.map((s) => s.status)).toEqual(['completed', 'completed', 'pending']);
+      expect(steps[0]).toMatchObject({ result: 'first result', attempts: 1 });
+      expect(steps[0]!.finishedAt).not.toBeNull();
+      const notes = await store.getNotes('t1');
+      expect(notes.map((n) => [n.seq, n.kind, n.text, n.reasoning, n.step])).toEqual([
+        [1, 'decision', 'use plan A', 'cheaper', 1],
+        [2, 'discovery', 'the sky is blue', null, 1],
+        [3, 'discovery', 'water is wet', null, 2],
+      ]);
+      expect(await store.getTask('t1')).toMatchObject({ completedCount: 2, currentStep: null });
+    });
+
+    it('fails a step and its task together', async () => {
+      await store.createTask(newTask('t1'));
+      await store.savePlan('t1', definition.plan!);
+      await store.startStep('t1', 1, { attempts: 1, firstTurn: 1 });
+      await store.failStep('t1', 1, 'boom');
+      expect((await store.getSteps('t1'))[0]).toMatchObject({ status: 'failed', error: 'boom' });
+      expect(await store.getTask('t1')).toMatchObject({ status: 'failed', error: 'boom', reason: 'step' });
+      // A retry clears the error and counts the attempt.
+      await store.startStep('t1', 1, { attempts: 2, firstTurn: 3 });
+      expect((await store.getSteps('t1'))[0]).toMatchObject({ status: 'running', error: null, attempts: 2, firstTurn: 3 });
+      expect(await store.getTask('t1')).toMatchObject({ status: 'running', error: null });
+    });
+
+    it('journals LLM turns and adds their tokens to the task and the step', async () => {
+      await store.createTask(newTask('t1'));
+      await store.savePlan('t1', definition.plan!);
+      await store.recordTurn({ taskId: 't1', phase: 'plan', step: 0, turn: 1, response: { content: 'plan' }, promptTokens: 100, completionTokens: 20 });
+      await store.recordTurn({ taskId: 't1', phase: 'step', step: 2, turn: 1, response: { content: 'a' }, promptTokens: 10, completionTokens: 5 });
+      await store.recordTurn({ taskId: 't1', phase: 'step', step: 2, turn: 2, response: { content: 'b', toolCalls: [] }, promptTokens: 12, completionTokens: 6 });
+      expect((await store.getTask('t1'))!.usage).toEqual({ promptTokens: 122, completionTokens: 31, requests: 3 });
+      expect((await store.getSteps('t1'))[1]!.usage).toEqual({ promptTokens: 22, completionTokens: 11, requests: 2 });
+      const turns = await store.getTurns('t1', 'step', 2);
+      expect(turns.map((t) => [t.turn, t.response])).toEqual([
+        [1, { content: 'a' }],
+        [2, { content: 'b', toolCalls: [] }],
+      ]);
+      expect((await store.getTurns('t1', 'step', 2, 2)).map((t) => t.turn)).toEqual([2]);
+      // A turn is recorded once: the journal never holds two answers for one turn.
+      await expect(store.recordTurn({ taskId: 't1', phase: 'step', step: 2, turn: 2, response: {}, promptTokens: 1, completionTokens: 1 })).rejects.toThrow();
+      expect((await store.getTask('t1'))!.usage.requests).toBe(3);
+    });
+
+    it('records effects as intent, then settles them', async () => {
+      await store.createTask(newTask('t1'));
+      const base = { taskId: 't1', step: 1, turn: 1, tool: 'charge', args: '{"amount":5}' };
+      await store.putEffect({ ...base, key: 't1:1:1:2', call: 2, status: 'intent' });
+      await store.putEffect({ ...base, key: 't1:1:1:1', call: 1, status: 'intent' });
+      await store.settleEffect('t1:1:1:1', 'done', 'charged');
+      expect(await store.getEffect('t1:1:1:1')).toMatchObject({ status: 'done', output: 'charged', tool: 'charge', args: '{"amount":5}' });
+      await store.putEffect({ ...base, key: 't1:1:1:2', call: 2, status: 'awaiting-approval' });
+      expect((await store.getEffects('t1')).map((e) => [e.key, e.status])).toEqual([
+        ['t1:1:1:1', 'done'],
+        ['t1:1:1:2', 'awaiting-approval'],
+      ]);
+      expect(await store.getEffect('nope')).toBeUndefined();
+    });
+
+    it('grants a lease to one owner at a time', async () => {
+      await store.createTask(newTask('t1'));
+      expect(await store.acquireLease('t1', 'host:1', 60_000)).toEqual({ acquired: true });
+      const refused = await store.acquireLease('t1', 'host:2', 60_000);
+      expect(refused).toMatchObject({ acquired: false, owner: 'host:1' });
+      expect((refused as { expiresAt: number }).expiresAt).toBeGreaterThan(Date.now());
+      expect(await store.renewLease('t1', 'host:2', 60_000)).toBe(false);
+      expect(await store.renewLease('t1', 'host:1', 60_000, 'step 1: working')).toBe(true);
+      expect(await store.getTask('t1')).toMatchObject({ leaseOwner: 'host:1', progress: 'step 1: working' });
+      // Taking over from a named holder (dead, or --force) works; the old holder can no longer renew.
+      expect(await store.acquireLease('t1', 'host:2', 60_000, 'host:1')).toEqual({ acquired: true });
+      expect(await store.renewLease('t1', 'host:1', 60_000)).toBe(false);
+      await store.releaseLease('t1', 'host:2');
+      expect(await store.acquireLease('t1', 'host:3', 60_000)).toEqual({ acquired: true });
+    });
+
+    it('lets anyone take an expired lease', async () => {
+      await store.createTask(newTask('t1'));
+      await store.acquireLease('t1', 'host:1', 1);
+      await new Promise((r) => setTimeout(r, 5));
+      expect(await store.acquireLease('t1', 'host:2', 60_000)).toEqual({ acquired: true });
+    });
+
+    it('lists tasks newest first, filtered by status, limited', async () => {
+      for (const [i, id] of ['a', 'b', 'c'].entries()) {
+        await store.createTask(newTask(id, 1000 + i));
+        await new Promise((r) => setTimeout(r, 2));
+        await store.updateTask(id, { status: i === 1 ? 'failed' : 'interrupted' });
+      }
+      expect((await store.listTasks()).map((t) => t.id)).toEqual(['c', 'b', 'a']);
+      expect((await store.listTasks({ statuses: ['interrupted'] })).map((t) => t.id)).toEqual(['c', 'a']);
+      expect((await store.listTasks({ limit: 1 })).map((t) => t.id)).toEqual(['c']);
+    });
+
+    it('updates only the fields a patch names', async () => {
+      await store.createTask(newTask('t1'));
+      await store.updateTask('t1', { status: 'completed', result: 'done!', finishedAt: 5, expiresAt: 10, cancelRequested: true });
+      expect(await store.getTask('t1')).toMatchObject({ status: 'completed', result: 'done!', finishedAt: 5, expiresAt: 10, cancelRequested: true, goal: 'goal of t1' });
+    });
+  });
+}
