@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DatabaseTooNewError } from '../src/errors.js';
+import { LATEST_SCHEMA_VERSION } from '../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { testStore } from './support/store-conformance.js';
 import { tempDir } from './support/temp-dir.js';
@@ -17,7 +18,7 @@ describe('SQLite file', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const db = new Database(file, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT MAX(version) AS v FROM schema_version').get()).toEqual({ v: 1 });
+    expect(db.prepare('SELECT MAX(version) AS v FROM schema_version').get()).toEqual({ v: LATEST_SCHEMA_VERSION });
     db.close();
   });
 
@@ -39,7 +40,7 @@ describe('SQLite file', () => {
     db.close();
     const before = statSync(file).mtimeMs;
     await expect(SqliteStore.open(file)).rejects.toThrow(DatabaseTooNewError);
-    await expect(SqliteStore.open(file)).rejects.toThrow(/written by a newer agentrun \(schema version 99; this agentrun knows up to 1\)/);
+    await expect(SqliteStore.open(file)).rejects.toThrow(`written by a newer agentrun (schema version 99; this agentrun knows up to ${LATEST_SCHEMA_VERSION})`);
     expect(statSync(file).mtimeMs).toBe(before);
   });
 });

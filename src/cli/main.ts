@@ -15,7 +15,8 @@ Exit codes:
 
 Environment:
   AGENTRUN_DB       database file (default: agentrun.db in the user's data directory)
-  AGENTRUN_MODEL    model name; OPENAI_API_KEY and OPENAI_BASE_URL configure the LLM endpoint`;
+  AGENTRUN_MODEL    model name; OPENAI_API_KEY and OPENAI_BASE_URL configure the LLM endpoint
+  AGENTRUN_EMBEDDINGS_MODEL  optional: embed memories with this model and blend meaning into recall`;
 
 /** SIGINT/SIGTERM: the first asks the run to stop at a safe point; a second exits at once (the journals make it safe). */
 function interruptSignal(): AbortSignal {
@@ -54,6 +55,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--model <name>', 'the LLM model (default: $AGENTRUN_MODEL, the task file, gpt-4o-mini)')
     .option(...dbOption)
     .option('--json', 'print the outcome as JSON')
+    .option('--no-input', 'never prompt; stop as needs-attention instead (implied without a terminal or with CI set)')
     .addHelpText('after', '\nExamples:\n  agentrun start --task tasks/hello-offline.yaml\n  agentrun start "Summarise docs/*.md into REPORT.md"\n  agentrun start --task tasks/nightly.yaml --id nightly-2026-11-24')
     .action(async (goal: string[], opts) => {
       const { run } = await import('./commands/start.js');
@@ -67,10 +69,39 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--force', 'take the task over even if another runner holds its lease')
     .option(...dbOption)
     .option('--json', 'print the outcome as JSON')
+    .option('--no-input', 'never prompt; stop as needs-attention instead (implied without a terminal or with CI set)')
     .addHelpText('after', '\nExample:\n  agentrun resume 01JD3M4W6X0000000000000000')
     .action(async (taskId: string, opts) => {
       const { run } = await import('./commands/resume.js');
       setExit(await run({ taskId, ...opts, signal: interruptSignal() }));
+    });
+
+  program
+    .command('resolve')
+    .description('decide an effect whose outcome a crash left unknown (the task is needs-attention)')
+    .argument('<task-id>')
+    .argument('<effect-key>', 'the key shown by `inspect` and in the needs-attention message')
+    .option('--retry', 'it did not happen: run it again on resume')
+    .option('--done', 'it happened: record it as done')
+    .option('--skip', 'do not run it; tell the LLM it was skipped')
+    .option(...dbOption)
+    .addHelpText('after', '\nExample:\n  agentrun resolve nightly-1 nightly-1:3:2:1 --done && agentrun resume nightly-1')
+    .action(async (taskId: string, key: string, opts) => {
+      const { run } = await import('./commands/resolve.js');
+      setExit(await run({ taskId, key, ...opts }));
+    });
+
+  program
+    .command('approve')
+    .description('approve (or --deny) calls awaiting approval, one by key or all of a task')
+    .argument('<task-id>')
+    .argument('[effect-key]')
+    .option('--deny', 'do not run it; tell the LLM it was denied')
+    .option(...dbOption)
+    .addHelpText('after', '\nExample:\n  agentrun approve 01JD3M4W6X0000000000000000 && agentrun resume 01JD3M4W6X0000000000000000')
+    .action(async (taskId: string, key: string | undefined, opts) => {
+      const { run } = await import('./commands/approve.js');
+      setExit(await run({ taskId, key, ...opts }));
     });
 
   program
@@ -98,6 +129,68 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (taskId: string, opts) => {
       const { run } = await import('./commands/inspect.js');
       setExit(await run({ taskId, ...opts }));
+    });
+
+  const memory = program
+    .command('memory')
+    .description('long-term memory: what finished tasks learned, recalled by later tasks of the same namespace')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  agentrun memory search "staging deploy key"\n  agentrun memory list --namespace ops --limit 10\n  agentrun memory add "CI needs Node 20" --tag ci\n  agentrun memory forget 12',
+    );
+
+  memory
+    .command('search')
+    .description('memories matching a query, ranked as recall ranks them, with the reason for each')
+    .argument('<query...>', 'plain words; search syntax in them is taken literally')
+    .option('--namespace <ns>', 'only this namespace (default: every namespace)')
+    .option('--limit <n>', 'at most n memories', '10')
+    .option(...dbOption)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExample:\n  agentrun memory search staging deploy key --namespace ops')
+    .action(async (query: string[], opts) => {
+      const { search } = await import('./commands/memory.js');
+      setExit(await search({ query: query.join(' '), ...opts }));
+    });
+
+  memory
+    .command('list')
+    .description('memories, most recently learned first')
+    .option('--namespace <ns>', 'only this namespace (default: every namespace)')
+    .option('--limit <n>', 'at most n memories', '20')
+    .option(...dbOption)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExample:\n  agentrun memory list --namespace ops --limit 10')
+    .action(async (opts) => {
+      const { list } = await import('./commands/memory.js');
+      setExit(await list(opts));
+    });
+
+  memory
+    .command('add')
+    .description('remember a fact for later tasks (the same text twice is one memory)')
+    .argument('<text...>', 'the fact, stated so it makes sense on its own')
+    .option('--namespace <ns>', 'the namespace of the tasks that should recall it', 'default')
+    .option('--kind <kind>', 'note, discovery, decision or result', 'note')
+    .option('--tag <tag>', 'a tag (repeat for more)', (tag: string, tags: string[]) => [...tags, tag], [] as string[])
+    .option(...dbOption)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExample:\n  agentrun memory add "The staging deploy key is in vault at secret/deploy/staging" --namespace ops --tag deploy')
+    .action(async (text: string[], opts) => {
+      const { add } = await import('./commands/memory.js');
+      setExit(await add({ text: text.join(' '), ...opts }));
+    });
+
+  memory
+    .command('forget')
+    .description('delete a memory so no later task recalls it')
+    .argument('<id>', 'the id `memory list` and `memory search` show')
+    .option(...dbOption)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExample:\n  agentrun memory forget 12')
+    .action(async (id: string, opts) => {
+      const { forget } = await import('./commands/memory.js');
+      setExit(await forget({ id, ...opts }));
     });
 
   return program;

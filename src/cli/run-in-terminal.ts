@@ -1,12 +1,18 @@
 import { ExitCode } from '../errors.js';
 import { runTask } from '../engine/runner.js';
+import { createMemoryHooks } from '../memory/recall.js';
 import type { Store, TaskRecord } from '../store/types.js';
+import { askPerson } from './ask-person.js';
+import { isInteractive } from './interactive.js';
 import { output } from './output.js';
 import { eventLine } from './render/event-line.js';
 
 export interface TerminalRunOptions {
   json?: boolean;
   force?: boolean;
+  /** false with --no-input: never prompt, even on a terminal. */
+  input?: boolean;
+  yes?: boolean;
   /** Aborted by the entry point on SIGINT/SIGTERM. */
   signal: AbortSignal;
 }
@@ -18,6 +24,8 @@ export async function runInTerminal(store: Store, taskId: string, options: Termi
     taskId,
     signal: options.signal,
     force: options.force,
+    ask: isInteractive(options) ? askPerson : undefined,
+    memory: createMemoryHooks(store),
     onEvent: (event) => {
       const line = eventLine(event);
       if (line) output.info(line);
@@ -43,8 +51,16 @@ export function reportOutcome(task: TaskRecord, exitCode: number, json: boolean 
     output.result(task.result ?? '');
     return;
   }
-  if (exitCode === ExitCode.interrupted || exitCode === ExitCode.needsAttention || task.status === 'failed') {
-    output.info(`task ${task.id} is ${task.status}${task.error ? `: ${task.error}` : ''}`);
+  if (task.status === 'cancelled') return;
+  output.info(`task ${task.id} is ${task.status}${task.error ? `: ${task.error}` : ''}`);
+  if (exitCode === ExitCode.needsAttention) {
+    const key = /effect (\S+)\)/.exec(task.error ?? '')?.[1] ?? '<effect-key>';
+    output.info(
+      task.reason === 'approval'
+        ? `approve with: agentrun approve ${task.id} ${key}   (or --deny), then: agentrun resume ${task.id}`
+        : `decide with: agentrun resolve ${task.id} ${key} --retry|--done|--skip, then: agentrun resume ${task.id}`,
+    );
+  } else {
     output.info(`continue with: agentrun resume ${task.id}`);
   }
 }

@@ -19,8 +19,8 @@ export async function runCommandStep(ctx: RunContext, step: StepRecord): Promise
   const cwd = path.resolve(ctx.task.workspace, spec.cwd ?? '.');
   const key = `${ctx.task.id}:${step.n}:${step.firstTurn}:0`;
   const env = { ...spec.env, AGENTRUN_TASK_ID: ctx.task.id, AGENTRUN_STEP: String(step.n), AGENTRUN_IDEMPOTENCY_KEY: key };
-  const invoke = (commandLine: string): Promise<CommandResult> =>
-    runCommand({ command: commandLine, cwd, env, timeoutMs, signal: ctx.signal, outputLimit: limits.toolOutputBytes });
+  const invoke = (commandLine: string, onSpawn?: (pid: number) => void): Promise<CommandResult> =>
+    runCommand({ command: commandLine, cwd, env, timeoutMs, signal: ctx.signal, outputLimit: limits.toolOutputBytes, onSpawn });
 
   ctx.setProgress(`step ${step.n}: running ${command.split('\n')[0]}`);
   const outcome = await performEffect(ctx, {
@@ -32,8 +32,8 @@ export async function runCommandStep(ctx: RunContext, step: StepRecord): Promise
     args: command,
     idempotent: spec.idempotent,
     approve: false,
-    run: async () => {
-      const result = await invoke(command);
+    run: async (onSpawn) => {
+      const result = await invoke(command, onSpawn);
       const output = combinedOutput(result);
       if (result.exitCode !== 0) throw new Error(`command ${describeExit(result, timeoutMs)}${output ? `: ${lastLines(output)}` : ''}`);
       return truncateOutput(result.stdout.trimEnd(), limits.toolOutputBytes);

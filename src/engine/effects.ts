@@ -1,6 +1,7 @@
 import type { EffectRecord } from '../store/types.js';
 import { NeedsAttentionError, RunStoppedError } from './errors.js';
 import { failpoint } from './failpoints.js';
+import { processTag, stopOrphanedProcess } from './orphans.js';
 import { throwIfStopped, type RunContext } from './run-context.js';
 
 /** One side effect the runner is about to cause: a tool call or a `run:` step's command. */
@@ -14,8 +15,8 @@ export interface EffectCall {
   args: string;
   idempotent: boolean;
   approve: boolean;
-  /** Does it; throws to report a failure (recorded as `failed`, output = message). */
-  run: () => Promise<string>;
+  /** Does it; throws to report a failure (recorded as `failed`, output = message). Reports processes it starts. */
+  run: (onSpawn: (pid: number) => void) => Promise<string>;
   /** For non-idempotent effects: did the effect with this key already happen? */
   check?: () => Promise<{ done: boolean; output: string }>;
 }
@@ -39,6 +40,7 @@ export async function performEffect(ctx: RunContext, call: EffectCall): Promise<
     const recorded = recordedOutcome(existing);
     if (recorded) return recorded;
     if (existing.status === 'intent') {
+      await stopOrphanedProcess(existing.process);
       const settled = await settleUnknownOutcome(ctx, call);
       if (settled) return settled;
     } else if (existing.status === 'uncertain' || existing.status === 'awaiting-approval') {
@@ -65,25 +67,38 @@ function recordedOutcome(effect: EffectRecord): EffectOutcome | undefined {
 async function settleUnknownOutcome(ctx: RunContext, call: EffectCall): Promise<EffectOutcome | undefined> {
   if (call.idempotent) return undefined;
   if (call.check) {
-    const answer = await call.check();
+    let answer: { done: boolean; output: string };
+    try {
+      answer = await call.check();
+    } catch (error) {
+      if (ctx.signal.aborted) throw ctx.stopped();
+      // A check that cannot tell leaves the outcome as unknown as no check at all: a person decides.
+      await ctx.store.settleEffect(call.key, 'uncertain', null);
+      return askPerson(ctx, call, 'uncertain-effect', `its check failed (${(error as Error).message.split('\n')[0]})`);
+    }
     if (!answer.done) return undefined;
     const output = answer.output || 'already done (confirmed by check)';
     await ctx.store.settleEffect(call.key, 'done', output);
     return { status: 'done', output, replayed: true };
   }
   await ctx.store.settleEffect(call.key, 'uncertain', null);
-  return askPerson(ctx, call, 'uncertain-effect');
+  return askPerson(ctx, call, 'uncertain-effect', 'it has no check');
 }
 
 /**
  * Asks a person (on a TTY) or stops the task as needs-attention. Returns an outcome, or undefined when the answer
  * is to run the effect now.
  */
-async function askPerson(ctx: RunContext, call: EffectCall, kind: 'uncertain-effect' | 'approval'): Promise<EffectOutcome | undefined> {
+async function askPerson(
+  ctx: RunContext,
+  call: EffectCall,
+  kind: 'uncertain-effect' | 'approval',
+  why = 'it has no check',
+): Promise<EffectOutcome | undefined> {
   const what =
     kind === 'approval'
       ? `${call.tool} needs approval before it runs (effect ${call.key})`
-      : `${call.tool} may or may not have happened before the crash, and it has no check (effect ${call.key})`;
+      : `${call.tool} may or may not have happened before the crash, and ${why} (effect ${call.key})`;
   if (!ctx.ask) throw new NeedsAttentionError(what, call.key, kind === 'approval' ? 'approval' : 'effect');
   const answer = await ctx.ask({ kind, taskId: ctx.task.id, key: call.key, tool: call.tool, args: call.args, step: call.step });
   switch (answer) {
@@ -106,18 +121,21 @@ async function askPerson(ctx: RunContext, call: EffectCall, kind: 'uncertain-eff
 
 async function execute(ctx: RunContext, call: EffectCall): Promise<EffectOutcome> {
   throwIfStopped(ctx);
-  // Fencing: if another runner took the lease, we must not act.
-  if (!(await ctx.lease.confirm())) throw new RunStoppedError('lease-lost', `lost the lease on task ${ctx.task.id} to another runner`);
+  await assertLeaseHeld(ctx);
   await ctx.store.putEffect(journalEntry(ctx, call, 'intent'));
   failpoint('after-intent');
   let outcome: EffectOutcome;
   try {
-    outcome = { status: 'done', output: await call.run(), replayed: false };
+    const onSpawn = (pid: number) => void ctx.store.setEffectProcess(call.key, processTag(pid));
+    outcome = { status: 'done', output: await call.run(onSpawn), replayed: false };
   } catch (error) {
     // Stopped mid-effect: its outcome is unknown, so the intent stays and resume settles it by the tool's kind.
     if (ctx.signal.aborted) throw ctx.stopped();
     outcome = { status: 'failed', output: (error as Error).message, replayed: false };
   }
+  failpoint('before-outcome');
+  // A runner that was taken over meanwhile must not write the journal the new holder now owns.
+  await assertLeaseHeld(ctx);
   await ctx.store.settleEffect(call.key, outcome.status, outcome.output);
   failpoint('after-tool');
   return outcome;
@@ -125,4 +143,9 @@ async function execute(ctx: RunContext, call: EffectCall): Promise<EffectOutcome
 
 function journalEntry(ctx: RunContext, call: EffectCall, status: 'intent' | 'awaiting-approval') {
   return { key: call.key, taskId: ctx.task.id, step: call.step, turn: call.turn, call: call.call, tool: call.tool, args: call.args, status };
+}
+
+/** Fencing: a runner whose lease another runner took must neither act nor record. */
+export async function assertLeaseHeld(ctx: RunContext): Promise<void> {
+  if (!(await ctx.lease.confirm())) throw new RunStoppedError('lease-lost', `another runner took over task ${ctx.task.id}; this one stopped`);
 }

@@ -8,6 +8,7 @@ export type FailpointName =
   | 'before-llm-journal'
   | 'after-llm-response'
   | 'after-intent'
+  | 'before-outcome'
   | 'after-tool'
   | 'before-step-commit'
   | 'after-step-commit';

@@ -76,7 +76,7 @@ async function callTool(
     args: JSON.stringify(args),
     idempotent: tool.idempotent,
     approve: tool.approve,
-    run: () => tool.run(args, toolContext),
+    run: (onSpawn) => tool.run(args, { ...toolContext, onSpawn }),
     check: tool.check ? () => tool.check!(args, toolContext) : undefined,
   });
   ctx.emit({ type: 'tool-call', taskId: ctx.task.id, step: at.step, key: at.key, tool: name, outcome: outcome.replayed ? `${outcome.status} (journal)` : outcome.status });

@@ -5,6 +5,7 @@ import { createToolRegistry } from '../tools/registry.js';
 import type { Tool } from '../tools/types.js';
 import { runCommandStep } from './command-step.js';
 import type { RecalledMemory } from './context.js';
+import { assertLeaseHeld } from './effects.js';
 import { RunStoppedError } from './errors.js';
 import type { EventListener } from './events.js';
 import { failpoint } from './failpoints.js';
@@ -106,6 +107,7 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
     await store.setDurability(task.definition.durability);
     emit({ type: 'task-started', taskId, resumed: task.status !== 'planning' || task.stepCount > 0, goal: task.goal });
     const finalResult = await runSteps(ctx, options.memory);
+    await assertLeaseHeld(ctx);
     const now = Date.now();
     await store.updateTask(taskId, { status: 'completed', result: finalResult, currentStep: null, finishedAt: now, expiresAt: now + task.definition.retention });
     const finished = (await store.getTask(taskId))!;
@@ -163,6 +165,7 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
       throw Object.assign(error as object, { failedStep: step.n });
     }
     failpoint('before-step-commit');
+    await assertLeaseHeld(ctx);
     await store.completeStep(task.id, step.n, output);
     failpoint('after-step-commit');
     Object.assign(step, { status: 'completed', result: output.result });
@@ -188,9 +191,11 @@ async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppe
   const { store, task, emit } = ctx;
   // An error raised because we aborted (e.g. the SDK's abort error) is really the stop reason.
   const cause = stopReason && ctx.signal.aborted ? stopReason : error;
-  if (cause instanceof RunStoppedError && cause.why === 'lease-lost') {
+  const leaseLost = (cause instanceof RunStoppedError && cause.why === 'lease-lost') || !(await ctx.lease.confirm());
+  if (leaseLost) {
     // The task belongs to another runner now: write nothing.
-    return { task: (await store.getTask(task.id))!, exitCode: ExitCode.interrupted };
+    emit({ type: 'task-finished', taskId: task.id, status: 'interrupted', result: null, error: `another runner took over task ${task.id}; this one stopped` });
+    return { task: { ...(await store.getTask(task.id))!, status: 'interrupted', error: `another runner took over task ${task.id}; this one stopped` }, exitCode: ExitCode.interrupted };
   }
   const message = cause instanceof Error ? cause.message : String(cause);
   const failedStep = (error as { failedStep?: number }).failedStep;

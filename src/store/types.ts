@@ -1,3 +1,4 @@
+import type { MemoryStore } from '../memory/types.js';
 import type { StepDefinition, TaskDefinition } from '../task/schema.js';
 
 export const TASK_STATUSES = ['planning', 'running', 'interrupted', 'needs-attention', 'completed', 'failed', 'cancelled'] as const;
@@ -121,10 +122,12 @@ export interface EffectRecord {
   args: string;
   status: EffectStatus;
   output: string | null;
+  /** "host:pid" of the process group carrying the effect out, while it may still be running. */
+  process: string | null;
   createdAt: number;
   updatedAt: number;
 }
-export type NewEffect = Omit<EffectRecord, 'createdAt' | 'updatedAt' | 'output'> & { output?: string | null };
+export type NewEffect = Omit<EffectRecord, 'createdAt' | 'updatedAt' | 'output' | 'process'> & { output?: string | null };
 
 export type TaskPatch = Partial<
   Pick<TaskRecord, 'status' | 'model' | 'result' | 'error' | 'reason' | 'currentStep' | 'cancelRequested' | 'finishedAt' | 'expiresAt'>
@@ -147,6 +150,8 @@ export interface StepCompletion {
 export interface Store {
   /** Where the data lives, for messages (a file path or a redacted URL). */
   readonly location: string;
+  /** Long-term memory shared by the tasks of a namespace (see src/memory/). */
+  readonly memories: MemoryStore;
   close(): Promise<void>;
   /** `full` fsyncs every commit (survives power loss); `normal` survives a process crash only. */
   setDurability(durability: 'full' | 'normal'): Promise<void>;
@@ -176,6 +181,8 @@ export interface Store {
   /** Inserts the effect, or replaces the status of an existing one with the same key. */
   putEffect(effect: NewEffect): Promise<void>;
   settleEffect(key: string, status: EffectStatus, output: string | null): Promise<void>;
+  /** Journals the process group an effect runs in, so a resume after a crash can stop an orphan before deciding. */
+  setEffectProcess(key: string, process: string | null): Promise<void>;
 
   /**
    * Takes the task's lease if it is free, expired, already ours, or held by `takeOverFrom` (a holder known to be dead,

@@ -59,6 +59,7 @@ async function runWithArguments(
     timeoutMs,
     signal: ctx.signal,
     outputLimit: Math.max(MIN_CAPTURE_BYTES, ctx.outputLimit),
+    onSpawn: ctx.onSpawn,
   });
   // An interrupted run has no outcome to report; the caller decides what happens to the step.
   ctx.signal.throwIfAborted();

@@ -9,6 +9,8 @@ export interface CommandOptions {
   signal?: AbortSignal;
   /** Bound on the captured output kept (bytes, each stream). */
   outputLimit?: number;
+  /** Told the pid (= process group id) once the command runs, so a later run can stop it if we die first. */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface CommandResult {
@@ -35,6 +37,7 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const stdout = new BoundedBuffer(limit);
     const stderr = new BoundedBuffer(limit);
     let timedOut = false;

@@ -30,6 +30,7 @@ export const shellTool: Tool = {
       signal: ctx.signal,
       timeoutMs: SHELL_TIMEOUT_MS,
       outputLimit: streamLimit,
+      onSpawn: ctx.onSpawn,
     });
     // An interrupted run has no outcome to report; the caller decides what happens to the step.
     ctx.signal.throwIfAborted();

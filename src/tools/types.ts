@@ -10,6 +10,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Bytes; the output a tool returns is cut to this with truncateOutput(). */
   outputLimit: number;
+  /** Called with the pid of a process the tool starts (its own process group), so the runner can journal it. */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface Tool {

@@ -168,5 +168,106 @@ export function testStore(subject: StoreUnderTest): void {
       await store.updateTask('t1', { status: 'completed', result: 'done!', finishedAt: 5, expiresAt: 10, cancelRequested: true });
       expect(await store.getTask('t1')).toMatchObject({ status: 'completed', result: 'done!', finishedAt: 5, expiresAt: 10, cancelRequested: true, goal: 'goal of t1' });
     });
+
+    describe('memories', () => {
+      const fact = { namespace: 'ops', kind: 'discovery' as const, text: 'The staging deploy key lives in vault at secret/zephyr-staging' };
+
+      it('keeps one memory per normalized text and namespace; each task that learned it is a source', async () => {
+        const first = await store.memories.add({ ...fact, taskId: 'task-a', tags: ['deploy'] });
+        expect(first.created).toBe(true);
+        const again = await store.memories.add({ ...fact, text: '  the STAGING deploy key lives in vault at   secret/zephyr-staging. ', taskId: 'task-b', tags: ['vault', 'deploy'] });
+        expect(again).toEqual({ id: first.id, created: false });
+        await store.memories.add({ ...fact, taskId: 'task-b' });
+        const other = await store.memories.add({ ...fact, namespace: 'dev', taskId: 'task-c' });
+        expect(other.created).toBe(true);
+        expect(other.id).not.toBe(first.id);
+        expect(await store.memories.get(first.id)).toMatchObject({
+          namespace: 'ops',
+          kind: 'discovery',
+          text: fact.text,
+          tags: ['deploy', 'vault'],
+          sources: ['task-a', 'task-b'],
+          recallCount: 0,
+          usefulCount: 0,
+          lastRecalledAt: null,
+          embeddingModel: null,
+        });
+        expect(await store.memories.get(9999)).toBeUndefined();
+      });
+
+      it('searches full text, best match first, within a namespace or all of them', async () => {
+        const key = await store.memories.add({ ...fact, taskId: 't1' });
+        const node = await store.memories.add({ namespace: 'ops', kind: 'note', text: 'Builds need Node 20 on the deploy runners' });
+        await store.memories.add({ namespace: 'ops', kind: 'note', text: 'Lunch is at noon' });
+        await store.memories.add({ namespace: 'dev', kind: 'note', text: 'The dev deploy key is in the wiki' });
+        const hits = await store.memories.search('ops', 'where is the staging deploy key?', 10);
+        expect(hits.map((h) => h.memory.id)).toEqual([key.id, node.id]);
+        expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score);
+        expect(hits[1]!.score).toBeGreaterThan(0);
+        expect(hits[0]!.matched).toEqual(expect.arrayContaining(['staging', 'deploy', 'key']));
+        expect(hits[0]!.memory.sources).toEqual(['t1']);
+        // Stemming: "deploying" finds "deploy".
+        expect((await store.memories.search('ops', 'deploying', 10)).map((h) => h.memory.id).sort()).toEqual([key.id, node.id].sort());
+        expect((await store.memories.search(null, 'deploy key', 10)).map((h) => h.memory.namespace).sort()).toEqual(['dev', 'ops', 'ops']);
+        expect(await store.memories.search('ops', 'deploy', 1)).toHaveLength(1);
+        expect(await store.memories.search('nowhere', 'deploy', 10)).toEqual([]);
+      });
+
+      it('takes search syntax in a query literally and finds nothing for a query without words', async () => {
+        const key = await store.memories.add(fact);
+        for (const query of ['"staging', 'staging*', 'NEAR(staging vault)', '-staging', '(staging', 'text:staging', 'staging AND OR NOT', "staging'; DROP TABLE memories; --"]) {
+          const hits = await store.memories.search('ops', query, 10);
+          expect(hits.map((h) => h.memory.id), query).toEqual([key.id]);
+        }
+        for (const query of ['', '   ', '"', '*', '()', 'AND OR NOT', ':-']) expect(await store.memories.search('ops', query, 10), query).toEqual([]);
+      });
+
+      it('lists the most recently confirmed first, by namespace, limited; forget removes a memory everywhere', async () => {
+        const a = await store.memories.add({ namespace: 'ops', kind: 'note', text: 'alpha fact' });
+        const b = await store.memories.add({ namespace: 'dev', kind: 'note', text: 'beta fact' });
+        const c = await store.memories.add({ namespace: 'ops', kind: 'result', text: 'gamma fact' });
+        expect((await store.memories.list()).map((m) => m.id)).toEqual([c.id, b.id, a.id]);
+        expect((await store.memories.list({ namespace: 'ops' })).map((m) => m.id)).toEqual([c.id, a.id]);
+        expect((await store.memories.list({ limit: 1 })).map((m) => m.id)).toEqual([c.id]);
+        expect(await store.memories.forget(c.id)).toBe(true);
+        expect(await store.memories.forget(c.id)).toBe(false);
+        expect(await store.memories.get(c.id)).toBeUndefined();
+        expect(await store.memories.search('ops', 'gamma', 10)).toEqual([]);
+        expect((await store.memories.list({ namespace: 'ops' })).map((m) => m.id)).toEqual([a.id]);
+        // A forgotten id is never handed out again.
+        expect((await store.memories.add({ namespace: 'ops', kind: 'note', text: 'delta fact' })).id).toBeGreaterThan(c.id);
+      });
+
+      it('counts a recall once per task, and credits it once when that task completes', async () => {
+        const a = await store.memories.add({ namespace: 'ops', kind: 'note', text: 'alpha fact' });
+        const b = await store.memories.add({ namespace: 'ops', kind: 'note', text: 'beta fact' });
+        await store.memories.markRecalled([a.id, b.id], 'task-1');
+        await store.memories.markRecalled([a.id], 'task-1'); // resumed: same task, no second count
+        await store.memories.markRecalled([a.id], 'task-2');
+        await store.memories.markRecalled([], 'task-3');
+        await store.memories.markRecalled([9999], 'task-3'); // forgotten meanwhile: ignored
+        expect(await store.memories.get(a.id)).toMatchObject({ recallCount: 2, usefulCount: 0 });
+        expect((await store.memories.get(a.id))!.lastRecalledAt).not.toBeNull();
+        expect(await store.memories.creditTask('task-1')).toBe(2);
+        expect(await store.memories.creditTask('task-1')).toBe(0);
+        expect(await store.memories.creditTask('never-recalled')).toBe(0);
+        expect(await store.memories.get(a.id)).toMatchObject({ recallCount: 2, usefulCount: 1 });
+        expect(await store.memories.get(b.id)).toMatchObject({ recallCount: 1, usefulCount: 1 });
+      });
+
+      it('keeps an embedding per memory with the model that made it', async () => {
+        const a = await store.memories.add({ namespace: 'ops', kind: 'note', text: 'alpha fact' });
+        const b = await store.memories.add({ namespace: 'ops', kind: 'note', text: 'beta fact' });
+        await store.memories.add({ namespace: 'dev', kind: 'note', text: 'gamma fact' });
+        expect((await store.memories.needingEmbedding('ops', 'emb-1', 10)).map((m) => m.id)).toEqual([b.id, a.id]);
+        await store.memories.setEmbedding(a.id, 'emb-1', [0.5, -0.25, 1]);
+        await store.memories.setEmbedding(b.id, 'emb-0', [1, 0, 0]);
+        const embedded = await store.memories.listEmbedded('ops', 'emb-1', 10);
+        expect(embedded.map((e) => [e.memory.id, e.memory.embeddingModel, e.vector])).toEqual([[a.id, 'emb-1', [0.5, -0.25, 1]]]);
+        expect(await store.memories.listEmbedded(null, 'emb-1', 10)).toHaveLength(1);
+        // b's embedding is another model's: it needs a new one.
+        expect((await store.memories.needingEmbedding('ops', 'emb-1', 10)).map((m) => m.id)).toEqual([b.id]);
+      });
+    });
   });
 }

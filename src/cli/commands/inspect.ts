@@ -1,6 +1,7 @@
 import { buildCheckpoint, type CheckpointDocument } from '../../engine/checkpoint.js';
 import { resumeContext, stepSystemPrompt } from '../../engine/context.js';
 import { TaskNotFoundError } from '../../errors.js';
+import { recallMemories } from '../../memory/recall.js';
 import type { Store } from '../../store/types.js';
 import { output } from '../output.js';
 import { oneLine } from '../render/event-line.js';
@@ -35,7 +36,9 @@ async function nextContext(store: Store, taskId: string): Promise<string> {
   const [steps, notes] = await Promise.all([store.getSteps(taskId), store.getNotes(taskId)]);
   const next = steps.find((s) => s.status !== 'completed');
   if (!next) return `task ${taskId} has no step left to run (status ${task.status}).`;
-  return `--- system ---\n${stepSystemPrompt(task)}\n\n--- user ---\n${resumeContext({ task, steps, notes, memories: [] }, next.n)}`;
+  // The same recall the runner does before the step, without recording it as a recall.
+  const memories = next.spec.run ? [] : await recallMemories(store, task, { mark: false });
+  return `--- system ---\n${stepSystemPrompt(task)}\n\n--- user ---\n${resumeContext({ task, steps, notes, memories }, next.n)}`;
 }
 
 const MARKS: Record<string, string> = { completed: '✓', running: '▶', failed: '✗', pending: '·' };

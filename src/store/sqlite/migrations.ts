@@ -1,3 +1,5 @@
+import { MEMORIES_MIGRATION } from './migration-0002-memories.js';
+
 /**
  * Forward-only schema migrations, applied in order, each in its own transaction together with its row in
  * `schema_version`. Never edit a released migration: add the next number.
@@ -90,12 +92,14 @@ CREATE TABLE effects (
   args       TEXT NOT NULL,
   status     TEXT NOT NULL,
   output     TEXT,
+  process    TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX effects_by_task ON effects (task_id, step, turn, call);
 `,
   },
+  { version: 2, sql: MEMORIES_MIGRATION },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -92,6 +92,7 @@ export function toEffect(row: Row): EffectRecord {
     args: str(row.args),
     status: str(row.status) as EffectRecord['status'],
     output: strOrNull(row.output),
+    process: strOrNull(row.process),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
   };

@@ -17,6 +17,7 @@ import type {
   TurnRecord,
 } from '../types.js';
 import { openDatabase } from './open-database.js';
+import { SqliteMemoryStore } from './sqlite-memory-store.js';
 import { toEffect, toNote, toStep, toTask, toTurn, type Row } from './rows.js';
 
 const PATCH_COLUMNS: Record<keyof TaskPatch, string> = {
@@ -39,10 +40,12 @@ export class SqliteStore implements Store {
   readonly location: string;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  readonly memories: SqliteMemoryStore;
 
   private constructor(file: string) {
     this.location = file;
     this.db = openDatabase(file);
+    this.memories = new SqliteMemoryStore(this.db);
   }
 
   static async open(file: string): Promise<SqliteStore> {
@@ -193,7 +196,11 @@ export class SqliteStore implements Store {
   }
 
   async settleEffect(key: string, status: EffectStatus, output: string | null): Promise<void> {
-    this.sql('UPDATE effects SET status = ?, output = ?, updated_at = ? WHERE key = ?').run(status, output, Date.now(), key);
+    this.sql('UPDATE effects SET status = ?, output = ?, process = NULL, updated_at = ? WHERE key = ?').run(status, output, Date.now(), key);
+  }
+
+  async setEffectProcess(key: string, process: string | null): Promise<void> {
+    this.sql('UPDATE effects SET process = ? WHERE key = ?').run(process, key);
   }
 
   async acquireLease(id: string, owner: string, ttlMs: number, takeOverFrom?: string): Promise<LeaseResult> {

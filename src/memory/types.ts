@@ -1,0 +1,91 @@
+/**
+ * Long-term memory: facts that outlive the task that learned them, recalled into the context of later tasks in the
+ * same namespace. The store interface is async so that every backend (SQLite with FTS5 here, PostgreSQL with its own
+ * full-text search later) can implement it; the ranking that blends relevance, recency and usefulness lives in
+ * `src/memory/rank.ts` and is the same for all of them.
+ */
+
+export const MEMORY_KINDS = ['result', 'discovery', 'decision', 'note'] as const;
+export type MemoryKind = (typeof MEMORY_KINDS)[number];
+
+export interface NewMemory {
+  namespace: string;
+  kind: MemoryKind;
+  text: string;
+  tags?: readonly string[];
+  /** The task that learned it; absent for memories a person added with `agentrun memory add`. */
+  taskId?: string | null;
+}
+
+export interface MemoryRecord {
+  id: number;
+  namespace: string;
+  kind: MemoryKind;
+  text: string;
+  tags: string[];
+  /** The tasks that wrote this memory, oldest first (the same fact from two tasks is one memory, two sources). */
+  sources: string[];
+  createdAt: number;
+  /** The last time a task (or a person) wrote it again: recency counts from here. */
+  confirmedAt: number;
+  lastRecalledAt: number | null;
+  /** How many distinct tasks had it recalled into their context. */
+  recallCount: number;
+  /** How many of those tasks then completed. */
+  usefulCount: number;
+  /** The model its embedding was computed with, if it has one. */
+  embeddingModel: string | null;
+}
+
+export interface AddedMemory {
+  id: number;
+  /** false when a memory with the same normalized text already existed in the namespace (a source was added). */
+  created: boolean;
+}
+
+/** A full-text hit. */
+export interface MemoryHit {
+  memory: MemoryRecord;
+  /** The backend's text relevance, higher is better and always > 0 (SQLite: -bm25()). Comparable within one search only. */
+  score: number;
+  /** The words of the memory that matched the query, as they appear in it (lowercased, unique). */
+  matched: string[];
+}
+
+export interface MemoryListQuery {
+  /** Every namespace when absent. */
+  namespace?: string;
+  limit?: number;
+}
+
+export interface EmbeddedMemory {
+  memory: MemoryRecord;
+  vector: number[];
+}
+
+export interface MemoryStore {
+  /**
+   * Adds a memory, or — when the namespace already holds the same normalized text — returns the existing one's id,
+   * records `taskId` as another source and merges the tags.
+   */
+  add(memory: NewMemory): Promise<AddedMemory>;
+  get(id: number): Promise<MemoryRecord | undefined>;
+  /**
+   * Full-text search, best first, at most `limit` hits; `namespace` null searches every namespace. The query is plain
+   * text: any full-text syntax in it is taken literally. A query without words finds nothing.
+   */
+  search(namespace: string | null, query: string, limit: number): Promise<MemoryHit[]>;
+  /** Most recently confirmed first. */
+  list(query?: MemoryListQuery): Promise<MemoryRecord[]>;
+  /** Deletes the memory with its sources and recall records; false if there is none with that id. */
+  forget(id: number): Promise<boolean>;
+  /** Records that `taskId` had these memories in its context; a task counts once per memory however often it resumes. */
+  markRecalled(ids: readonly number[], taskId: string): Promise<void>;
+  /** The task completed: every memory it recalled and that was not yet credited for it gets useful_count + 1. Returns how many. */
+  creditTask(taskId: string): Promise<number>;
+  setEmbedding(id: number, model: string, vector: readonly number[]): Promise<void>;
+  /** Memories with an embedding from `model`, most recently confirmed first. */
+  listEmbedded(namespace: string | null, model: string, limit: number): Promise<EmbeddedMemory[]>;
+  /** Memories of the namespace without an embedding from `model` (none yet, or another model's), newest first. */
+  needingEmbedding(namespace: string, model: string, limit: number): Promise<{ id: number; text: string }[]>;
+}

@@ -1,0 +1,179 @@
+import type Database from 'better-sqlite3';
+import { memoryTextHash } from '../../memory/terms.js';
+import type { AddedMemory, EmbeddedMemory, MemoryHit, MemoryKind, MemoryListQuery, MemoryRecord, MemoryStore, NewMemory } from '../../memory/types.js';
+import { ftsMatchExpression } from './fts-query.js';
+
+type Row = Record<string, unknown>;
+
+// The columns every read selects; `sources` is the memory's task ids as a JSON array, oldest first.
+const COLUMNS = `m.id, m.namespace, m.kind, m.text, m.tags, m.created_at, m.confirmed_at, m.last_recalled_at, m.recall_count,
+  m.useful_count, m.embedding_model,
+  (SELECT json_group_array(task_id) FROM (SELECT task_id FROM memory_sources s WHERE s.memory_id = m.id ORDER BY added_at, task_id)) AS sources`;
+
+// highlight() wraps each matched token in these, so the words that matched can be read back (porter stemming
+// included: "deploying" in a memory matches the query word "deploy"). Control characters never occur in memories.
+const MARKED = /\u0002([^\u0003]*)\u0003/g;
+
+/**
+ * Long-term memory in SQLite: rows in `memories`, BM25 ranking through the `memories_fts` FTS5 index (migration 2).
+ * Synchronous underneath like the rest of the SQLite store; async to honour `MemoryStore`.
+ */
+export class SqliteMemoryStore implements MemoryStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  async add(memory: NewMemory): Promise<AddedMemory> {
+    const text = memory.text.trim();
+    if (text === '') throw new Error('a memory needs some text');
+    const hash = memoryTextHash(text);
+    const tags = cleanTags(memory.tags ?? []);
+    const now = Date.now();
+    return this.db.transaction((): AddedMemory => {
+      const existing = this.sql('SELECT id, tags FROM memories WHERE namespace = ? AND text_hash = ?').get(memory.namespace, hash) as
+        | { id: number; tags: string }
+        | undefined;
+      let id: number;
+      if (existing) {
+        id = existing.id;
+        const merged = cleanTags([...(JSON.parse(existing.tags) as string[]), ...tags]);
+        if (merged.length !== (JSON.parse(existing.tags) as string[]).length) this.sql('UPDATE memories SET tags = ? WHERE id = ?').run(JSON.stringify(merged), id);
+      } else {
+        const info = this.sql(
+          `INSERT INTO memories (namespace, kind, text, text_hash, tags, created_at, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        ).run(memory.namespace, memory.kind, text, hash, JSON.stringify(tags), now, now);
+        id = Number(info.lastInsertRowid);
+      }
+      // A new source (or a person adding it again) confirms the fact: recency counts from now.
+      const newSource = memory.taskId
+        ? this.sql('INSERT OR IGNORE INTO memory_sources (memory_id, task_id, added_at) VALUES (?, ?, ?)').run(id, memory.taskId, now).changes === 1
+        : true;
+      if (existing && newSource) this.sql('UPDATE memories SET confirmed_at = ? WHERE id = ?').run(now, id);
+      return { id, created: !existing };
+    }).immediate();
+  }
+
+  async get(id: number): Promise<MemoryRecord | undefined> {
+    const row = this.sql(`SELECT ${COLUMNS} FROM memories m WHERE m.id = ?`).get(id) as Row | undefined;
+    return row ? toMemory(row) : undefined;
+  }
+
+  async search(namespace: string | null, query: string, limit: number): Promise<MemoryHit[]> {
+    const match = ftsMatchExpression(query);
+    if (match === undefined || limit <= 0) return [];
+    const rows = this.sql(
+      `SELECT ${COLUMNS}, -bm25(memories_fts, 1.0, 0.5) AS score,
+         highlight(memories_fts, 0, char(2), char(3)) AS marked_text, highlight(memories_fts, 1, char(2), char(3)) AS marked_tags
+       FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
+       WHERE memories_fts MATCH ? AND (? IS NULL OR m.namespace = ?)
+       ORDER BY bm25(memories_fts, 1.0, 0.5), m.confirmed_at DESC, m.id DESC
+       LIMIT ?`,
+    ).all(match, namespace, namespace, limit) as Row[];
+    return rows.map((row) => ({
+      memory: toMemory(row),
+      // bm25() is tiny in a small corpus but never 0 for a hit; keep it strictly positive all the same.
+      score: Math.max(Number(row.score), Number.MIN_VALUE),
+      matched: markedWords(`${String(row.marked_text)} ${String(row.marked_tags)}`),
+    }));
+  }
+
+  async list(query: MemoryListQuery = {}): Promise<MemoryRecord[]> {
+    const namespace = query.namespace ?? null;
+    const rows = this.sql(
+      `SELECT ${COLUMNS} FROM memories m WHERE (? IS NULL OR m.namespace = ?) ORDER BY m.confirmed_at DESC, m.id DESC LIMIT ?`,
+    ).all(namespace, namespace, query.limit ?? -1) as Row[];
+    return rows.map(toMemory);
+  }
+
+  async forget(id: number): Promise<boolean> {
+    return this.sql('DELETE FROM memories WHERE id = ?').run(id).changes === 1;
+  }
+
+  async markRecalled(ids: readonly number[], taskId: string): Promise<void> {
+    if (ids.length === 0) return;
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const id of ids) {
+        // Through SELECT so a memory forgotten meanwhile is skipped rather than breaking the foreign key.
+        const first = this.sql('INSERT OR IGNORE INTO memory_recalls (memory_id, task_id, recalled_at) SELECT id, ?, ? FROM memories WHERE id = ?').run(taskId, now, id);
+        this.sql(`UPDATE memories SET recall_count = recall_count + ?, last_recalled_at = ? WHERE id = ?`).run(first.changes, now, id);
+      }
+    }).immediate();
+  }
+
+  async creditTask(taskId: string): Promise<number> {
+    return this.db.transaction(() => {
+      const info = this.sql(
+        'UPDATE memories SET useful_count = useful_count + 1 WHERE id IN (SELECT memory_id FROM memory_recalls WHERE task_id = ? AND credited = 0)',
+      ).run(taskId);
+      this.sql('UPDATE memory_recalls SET credited = 1 WHERE task_id = ? AND credited = 0').run(taskId);
+      return info.changes;
+    }).immediate();
+  }
+
+  async setEmbedding(id: number, model: string, vector: readonly number[]): Promise<void> {
+    const blob = Buffer.from(new Float32Array(vector).buffer);
+    this.sql('UPDATE memories SET embedding = ?, embedding_model = ? WHERE id = ?').run(blob, model, id);
+  }
+
+  async listEmbedded(namespace: string | null, model: string, limit: number): Promise<EmbeddedMemory[]> {
+    const rows = this.sql(
+      `SELECT ${COLUMNS}, m.embedding FROM memories m
+       WHERE m.embedding_model = ? AND m.embedding IS NOT NULL AND (? IS NULL OR m.namespace = ?)
+       ORDER BY m.confirmed_at DESC, m.id DESC LIMIT ?`,
+    ).all(model, namespace, namespace, limit) as Row[];
+    return rows.map((row) => ({ memory: toMemory(row), vector: decodeVector(row.embedding as Buffer) }));
+  }
+
+  async needingEmbedding(namespace: string, model: string, limit: number): Promise<{ id: number; text: string }[]> {
+    return this.sql(
+      `SELECT id, text FROM memories WHERE namespace = ? AND (embedding IS NULL OR embedding_model IS NOT ?)
+       ORDER BY confirmed_at DESC, id DESC LIMIT ?`,
+    ).all(namespace, model, limit) as { id: number; text: string }[];
+  }
+}
+
+function toMemory(row: Row): MemoryRecord {
+  return {
+    id: Number(row.id),
+    namespace: String(row.namespace),
+    kind: String(row.kind) as MemoryKind,
+    text: String(row.text),
+    tags: JSON.parse(String(row.tags)) as string[],
+    sources: JSON.parse(String(row.sources ?? '[]')) as string[],
+    createdAt: Number(row.created_at),
+    confirmedAt: Number(row.confirmed_at),
+    lastRecalledAt: row.last_recalled_at == null ? null : Number(row.last_recalled_at),
+    recallCount: Number(row.recall_count),
+    usefulCount: Number(row.useful_count),
+    embeddingModel: row.embedding_model == null ? null : String(row.embedding_model),
+  };
+}
+
+function cleanTags(tags: readonly string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
+}
+
+function markedWords(marked: string): string[] {
+  const words: string[] = [];
+  for (const match of marked.matchAll(MARKED)) {
+    const word = (match[1] ?? '').toLowerCase();
+    if (word && !words.includes(word)) words.push(word);
+  }
+  return words;
+}
+
+function decodeVector(blob: Buffer): number[] {
+  // Copy into an aligned buffer: a Buffer from SQLite may start at any byte offset.
+  const bytes = Uint8Array.prototype.slice.call(blob);
+  return Array.from(new Float32Array(bytes.buffer, 0, Math.floor(bytes.byteLength / 4)));
+}

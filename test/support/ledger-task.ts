@@ -1,0 +1,58 @@
+import type { RecordedRequest, Reply } from './openai-server.js';
+import { callKind, planReply, stepOf, turnOf } from './llm-script.js';
+
+/**
+ * A task that charges customers through a non-idempotent command tool appending to ledger.txt, and writes files
+ * with the idempotent write_file. `check` decides whether a charge with a given key already happened.
+ */
+export function ledgerTask(options: { steps: number; withCheck: boolean; approve?: boolean }): string {
+  return `goal: Process ${options.steps} orders
+tools:
+  - write_file
+  - name: charge
+    description: Charge the customer of an order, once
+    parameters:
+      type: object
+      properties: { order: { type: string } }
+      required: [order]
+    command: sleep 0.02; printf '%s %s\\n' "$AGENTRUN_IDEMPOTENCY_KEY" "$(cat)" >> ledger.txt && echo charged
+    idempotent: false
+${options.withCheck ? `    check: test -f ledger.txt && grep -q "^$AGENTRUN_IDEMPOTENCY_KEY " ledger.txt && echo charged\n` : ''}${options.approve ? '    approve: true\n' : ''}limits: { maxSteps: ${options.steps} }
+retry: { maxAttempts: 3, initialDelay: 10ms, maxDelay: 50ms }
+`;
+}
+
+/** The scripted LLM for the ledger task: a pure function of the request, so replays and live turns agree. */
+export function ledgerScript(steps: number): (request: RecordedRequest) => Reply {
+  return (request) => {
+    const kind = callKind(request);
+    if (kind === 'plan') return planReply(Array.from({ length: steps }, (_, i) => `order-${i + 1}`));
+    if (kind === 'final') return { content: `all ${steps} orders processed` };
+    const step = stepOf(request);
+    switch (turnOf(request)) {
+      case 0:
+        return {
+          toolCalls: [
+            { name: 'charge', arguments: { order: `order-${step}` } },
+            { name: 'write_file', arguments: { path: `out/order-${step}.txt`, content: `order ${step} processed\n` } },
+          ],
+        };
+      case 1:
+        return {
+          toolCalls: [
+            { name: 'record_discovery', arguments: { fact: `order ${step} was charged` } },
+            { name: 'record_decision', arguments: { decision: `ship order ${step}`, reasoning: 'it is paid' } },
+          ],
+        };
+      default:
+        return { content: `order ${step} done` };
+    }
+  };
+}
+
+/** Which journaled turn a request asks for: [phase, step, turn]. */
+export function turnKey(request: RecordedRequest): string {
+  const kind = callKind(request);
+  if (kind !== 'step') return `${kind}:0:${turnOf(request) + 1}`;
+  return `step:${stepOf(request)}:${turnOf(request) + 1}`;
+}
