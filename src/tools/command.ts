@@ -1,4 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
 
 export interface CommandOptions {
   command: string;
@@ -31,12 +35,19 @@ export interface CommandResult {
 export function runCommand(options: CommandOptions): Promise<CommandResult> {
   const limit = options.outputLimit ?? 64 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', options.command], {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const input = openInput(options.stdin ?? '');
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      // A descriptor in stdio[0] means no stdin stream on our side, which the typings cannot infer.
+      child = spawn('sh', ['-c', options.command], {
+        cwd: options.cwd,
+        env: { ...process.env, ...options.env },
+        stdio: [input, 'pipe', 'pipe'],
+        detached: true,
+      }) as ChildProcessByStdio<null, Readable, Readable>;
+    } finally {
+      closeSync(input);
+    }
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const stdout = new BoundedBuffer(limit);
     const stderr = new BoundedBuffer(limit);
@@ -66,10 +77,6 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
 
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.stdin.on('error', () => {
-      // The command did not read its stdin; that is its choice.
-    });
-    child.stdin.end(options.stdin ?? '');
     child.on('error', (error) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
@@ -89,6 +96,22 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
       resolve({ exitCode: child.exitCode, signal: child.signalCode, stdout: stdout.text(), stderr: stderr.text(), timedOut, aborted });
     });
   });
+}
+
+/**
+ * The command's stdin as an open file rather than a pipe we write to: if agentrun is killed right after the spawn,
+ * a pipe would leave the command reading a truncated (or empty) input and acting on it. With a file, the command
+ * either never started or has its whole input. The file is unlinked at once; the open descriptor keeps it readable.
+ */
+function openInput(text: string): number {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentrun-stdin-'));
+  const file = path.join(dir, 'stdin');
+  try {
+    writeFileSync(file, text, { mode: 0o600 });
+    return openSync(file, 'r');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Describes how a command ended, for error messages: "exit code 3", "timed out after 30s", … */
