@@ -65,15 +65,89 @@ function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('resume')
     .description('continue a task from its last checkpoint')
-    .argument('<task-id>')
+    .argument('[task-id]')
+    .option('--all', 'resume every interrupted task and every running one whose lease expired (for cron)')
+    .option('--limit <n>', 'with --all: at most n tasks')
+    .option('--concurrency <n>', 'with --all: n tasks at a time', '1')
     .option('--force', 'take the task over even if another runner holds its lease')
     .option(...dbOption)
     .option('--json', 'print the outcome as JSON')
     .option('--no-input', 'never prompt; stop as needs-attention instead (implied without a terminal or with CI set)')
-    .addHelpText('after', '\nExample:\n  agentrun resume 01JD3M4W6X0000000000000000')
-    .action(async (taskId: string, opts) => {
+    .addHelpText('after', '\nExamples:\n  agentrun resume 01JD3M4W6X0000000000000000\n  agentrun resume --all --concurrency 4')
+    .action(async (taskId: string | undefined, opts) => {
+      if (opts.all) {
+        const { run } = await import('./commands/resume-all.js');
+        setExit(await run({ ...opts, signal: interruptSignal() }));
+        return;
+      }
       const { run } = await import('./commands/resume.js');
       setExit(await run({ taskId, ...opts, signal: interruptSignal() }));
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a task: a running one stops at its next safe point, a stopped one is marked cancelled')
+    .argument('<task-id>')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option(...dbOption)
+    .addHelpText('after', '\nExample:\n  agentrun cancel nightly-2026-11-24 --yes')
+    .action(async (taskId: string, opts) => {
+      const { run } = await import('./commands/cancel.js');
+      setExit(await run({ taskId, ...opts }));
+    });
+
+  program
+    .command('fork')
+    .description('a new task with the steps before N copied and the rest to run again (a better model, a fixed cause)')
+    .argument('<task-id>')
+    .requiredOption('--from-step <n>', 'the first step to run again')
+    .option('--id <id>', 'the new task id')
+    .option('--model <name>', 'the model for the new task')
+    .option(...dbOption)
+    .option('--json', 'print the new task id as JSON')
+    .addHelpText('after', '\nExample:\n  agentrun fork 01JD3M4W6X0000000000000000 --from-step 3 --model gpt-4o && agentrun resume <new-id>')
+    .action(async (taskId: string, opts) => {
+      const { run } = await import('./commands/fork.js');
+      setExit(await run({ taskId, ...opts }));
+    });
+
+  program
+    .command('export')
+    .description("write a task's checkpoint document (JSON), to move it to another machine")
+    .argument('<task-id>')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option(...dbOption)
+    .addHelpText('after', '\nExample:\n  agentrun export nightly-1 -o nightly-1.json   # then on the other machine: agentrun import nightly-1.json')
+    .action(async (taskId: string, opts) => {
+      const { run } = await import('./commands/export.js');
+      setExit(await run({ taskId, ...opts }));
+    });
+
+  program
+    .command('import')
+    .description('read an exported checkpoint into this database; resume it here')
+    .argument('<file>')
+    .option('--as <id>', 'import under a new id (needed if the id exists here)')
+    .option('--workspace <dir>', "the task's workspace here (default: the exported one if it exists, else the current directory)")
+    .option(...dbOption)
+    .addHelpText('after', '\nExample:\n  agentrun import nightly-1.json && agentrun resume nightly-1')
+    .action(async (file: string, opts) => {
+      const { run } = await import('./commands/import.js');
+      setExit(await run({ file, ...opts }));
+    });
+
+  program
+    .command('gc')
+    .description('remove the journals and steps of finished tasks past retention (summary rows stay)')
+    .option('--older-than <duration>', 'instead of each task\'s own retention: finished longer ago than this (7d, 12h)')
+    .option('--dry-run', 'only list what would be removed')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option(...dbOption)
+    .option('--json', 'print the affected task ids as JSON')
+    .addHelpText('after', '\nExample:\n  agentrun gc --older-than 30d --yes')
+    .action(async (opts) => {
+      const { run } = await import('./commands/gc.js');
+      setExit(await run(opts));
     });
 
   program
@@ -172,7 +246,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<text...>', 'the fact, stated so it makes sense on its own')
     .option('--namespace <ns>', 'the namespace of the tasks that should recall it', 'default')
     .option('--kind <kind>', 'note, discovery, decision or result', 'note')
-    .option('--tag <tag>', 'a tag (repeat for more)', (tag: string, tags: string[]) => [...tags, tag], [] as string[])
+    .option('--tag <tag>', 'a tag (repeat for more)', (tag: string, tags: string[] | undefined) => [...(tags ?? []), tag])
     .option(...dbOption)
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nExample:\n  agentrun memory add "The staging deploy key is in vault at secret/deploy/staging" --namespace ops --tag deploy')

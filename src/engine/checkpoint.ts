@@ -1,56 +1,102 @@
+import { z } from 'zod';
 import { TaskNotFoundError } from '../errors.js';
-import type { EffectRecord, Store } from '../store/types.js';
-import type { TaskDefinition } from '../task/schema.js';
+import type { Store, TaskBundle, TaskRecord, TurnRecord } from '../store/types.js';
+import { TASK_STATUSES } from '../store/types.js';
+import type { StepDefinition, TaskDefinition } from '../task/schema.js';
+
+const iso = z.iso.datetime();
+const tokens = z.object({ prompt: z.number().int().min(0), completion: z.number().int().min(0), requests: z.number().int().min(0) });
 
 /**
- * The checkpoint document: a task's factual state, never its conversation. `inspect --json` prints it and
- * `export` writes it; field names follow the seed design (snake_case, results keyed by step number).
+ * The checkpoint document: a task's factual state, never its conversation. `inspect --json` prints it, `export`
+ * writes it and `import` reads it back (validated by this schema). Field names follow the seed design: snake_case,
+ * results keyed by step number. `journal` carries only what an unfinished step needs to replay.
  */
-export interface CheckpointDocument {
-  format: 'agentrun.checkpoint/1';
-  agent_id: string;
-  task_id: string;
-  goal: string;
-  status: string;
-  model: string | null;
-  namespace: string;
-  workspace: string;
-  definition: TaskDefinition;
-  plan: {
-    step: number;
-    name: string;
-    description: string;
-    done_when: string | null;
-    kind: 'llm' | 'run';
-    status: string;
-    attempts: number;
-    started_at: string | null;
-    finished_at: string | null;
-    tokens: { prompt: number; completion: number };
-  }[];
-  completed: number[];
-  results: Record<string, string>;
-  decisions: { text: string; reasoning: string | null; step: number | null; at: string }[];
-  discoveries: { text: string; step: number | null; at: string }[];
-  effects: { key: string; tool: string; args: string; status: string; output: string | null; step: number; at: string }[];
-  usage: { prompt_tokens: number; completion_tokens: number; requests: number };
-  result: string | null;
-  error: string | null;
-  reason: string | null;
-  created_at: string;
-  updated_at: string;
-  finished_at: string | null;
-  expires_at: string | null;
-}
+export const CheckpointSchema = z.object({
+  format: z.literal('agentrun.checkpoint/1'),
+  agent_id: z.string(),
+  task_id: z.string().min(1),
+  goal: z.string(),
+  status: z.enum(TASK_STATUSES),
+  model: z.string().nullable(),
+  namespace: z.string(),
+  workspace: z.string(),
+  definition: z.looseObject({ goal: z.string() }),
+  plan: z.array(
+    z.object({
+      step: z.number().int().positive(),
+      name: z.string(),
+      description: z.string(),
+      done_when: z.string().nullable(),
+      kind: z.enum(['llm', 'run']),
+      spec: z.looseObject({ name: z.string() }),
+      status: z.enum(['pending', 'running', 'completed', 'failed']),
+      error: z.string().nullable(),
+      attempts: z.number().int().min(0),
+      first_turn: z.number().int().positive(),
+      started_at: iso.nullable(),
+      finished_at: iso.nullable(),
+      tokens,
+    }),
+  ),
+  completed: z.array(z.number().int()),
+  results: z.record(z.string(), z.string()),
+  decisions: z.array(z.object({ seq: z.number().int(), text: z.string(), reasoning: z.string().nullable(), step: z.number().int().nullable(), at: iso })),
+  discoveries: z.array(z.object({ seq: z.number().int(), text: z.string(), step: z.number().int().nullable(), at: iso })),
+  effects: z.array(
+    z.object({
+      key: z.string(),
+      tool: z.string(),
+      args: z.string(),
+      status: z.enum(['intent', 'done', 'failed', 'uncertain', 'awaiting-approval', 'approved', 'skipped']),
+      output: z.string().nullable(),
+      step: z.number().int(),
+      turn: z.number().int(),
+      call: z.number().int(),
+      at: iso,
+    }),
+  ),
+  usage: z.object({ prompt_tokens: z.number().int().min(0), completion_tokens: z.number().int().min(0), requests: z.number().int().min(0) }),
+  result: z.string().nullable(),
+  error: z.string().nullable(),
+  reason: z.string().nullable(),
+  created_at: iso,
+  updated_at: iso,
+  finished_at: iso.nullable(),
+  expires_at: iso.nullable(),
+  journal: z.object({
+    turns: z.array(
+      z.object({
+        phase: z.enum(['plan', 'step', 'final']),
+        step: z.number().int(),
+        turn: z.number().int(),
+        response: z.unknown(),
+        tokens: z.object({ prompt: z.number().int(), completion: z.number().int() }),
+        at: iso,
+      }),
+    ),
+  }),
+});
+export type CheckpointDocument = z.infer<typeof CheckpointSchema>;
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+const toIso = (ms: number) => new Date(ms).toISOString();
+const toIsoOrNull = (ms: number | null) => (ms === null ? null : toIso(ms));
+const toMs = (text: string) => Date.parse(text);
+const toMsOrNull = (text: string | null) => (text === null ? null : Date.parse(text));
 
 export async function buildCheckpoint(store: Store, taskId: string): Promise<CheckpointDocument> {
   const task = await store.getTask(taskId);
   if (!task) throw new TaskNotFoundError(taskId);
-  const [steps, notes, effects] = await Promise.all([store.getSteps(taskId), store.getNotes(taskId), store.getEffects(taskId)]);
+  const [steps, notes, effects, turns] = await Promise.all([store.getSteps(taskId), store.getNotes(taskId), store.getEffects(taskId), store.getAllTurns(taskId)]);
+  return toDocument({ task, steps, notes, effects, turns });
+}
+
+export function toDocument(bundle: TaskBundle): CheckpointDocument {
+  const { task, steps, notes, effects } = bundle;
   const completed = steps.filter((s) => s.status === 'completed');
+  const finishedSteps = new Set(completed.map((s) => s.n));
+  // Turns of finished work are history; only an unfinished step (or the final call) replays them.
+  const replayable = (t: TurnRecord) => (t.phase === 'step' && !finishedSteps.has(t.step)) || (t.phase === 'final' && task.status !== 'completed');
   return {
     format: 'agentrun.checkpoint/1',
     agent_id: task.agentId,
@@ -67,28 +113,117 @@ export async function buildCheckpoint(store: Store, taskId: string): Promise<Che
       description: s.description,
       done_when: s.spec.doneWhen ?? null,
       kind: s.spec.run ? 'run' : 'llm',
+      spec: s.spec,
       status: s.status,
+      error: s.error,
       attempts: s.attempts,
-      started_at: isoOrNull(s.startedAt),
-      finished_at: isoOrNull(s.finishedAt),
-      tokens: { prompt: s.usage.promptTokens, completion: s.usage.completionTokens },
+      first_turn: s.firstTurn,
+      started_at: toIsoOrNull(s.startedAt),
+      finished_at: toIsoOrNull(s.finishedAt),
+      tokens: { prompt: s.usage.promptTokens, completion: s.usage.completionTokens, requests: s.usage.requests },
     })),
     completed: completed.map((s) => s.n),
     results: Object.fromEntries(completed.map((s) => [String(s.n), s.result ?? ''])),
-    decisions: notes.filter((n) => n.kind === 'decision').map((n) => ({ text: n.text, reasoning: n.reasoning, step: n.step, at: iso(n.createdAt) })),
-    discoveries: notes.filter((n) => n.kind === 'discovery').map((n) => ({ text: n.text, step: n.step, at: iso(n.createdAt) })),
-    effects: effects.map(effectEntry),
+    decisions: notes.filter((n) => n.kind === 'decision').map((n) => ({ seq: n.seq, text: n.text, reasoning: n.reasoning, step: n.step, at: toIso(n.createdAt) })),
+    discoveries: notes.filter((n) => n.kind === 'discovery').map((n) => ({ seq: n.seq, text: n.text, step: n.step, at: toIso(n.createdAt) })),
+    effects: effects.map((e) => ({ key: e.key, tool: e.tool, args: e.args, status: e.status, output: e.output, step: e.step, turn: e.turn, call: e.call, at: toIso(e.updatedAt) })),
     usage: { prompt_tokens: task.usage.promptTokens, completion_tokens: task.usage.completionTokens, requests: task.usage.requests },
     result: task.result,
     error: task.error,
     reason: task.reason,
-    created_at: iso(task.createdAt),
-    updated_at: iso(task.updatedAt),
-    finished_at: isoOrNull(task.finishedAt),
-    expires_at: isoOrNull(task.expiresAt),
+    created_at: toIso(task.createdAt),
+    updated_at: toIso(task.updatedAt),
+    finished_at: toIsoOrNull(task.finishedAt),
+    expires_at: toIsoOrNull(task.expiresAt),
+    journal: {
+      turns: bundle.turns.filter(replayable).map((t) => ({
+        phase: t.phase,
+        step: t.step,
+        turn: t.turn,
+        response: t.response,
+        tokens: { prompt: t.promptTokens, completion: t.completionTokens },
+        at: toIso(t.createdAt),
+      })),
+    },
   };
 }
 
-function effectEntry(e: EffectRecord): CheckpointDocument['effects'][number] {
-  return { key: e.key, tool: e.tool, args: e.args, status: e.status, output: e.output, step: e.step, at: iso(e.updatedAt) };
+/** The stored form of a document, under `id` (effect keys are renamed with the task). */
+export function fromDocument(doc: CheckpointDocument, id: string, workspace: string): TaskBundle {
+  const rename = (key: string) => (key.startsWith(`${doc.task_id}:`) ? `${id}${key.slice(doc.task_id.length)}` : key);
+  // A task that was running when exported has no live runner here: it is resumable.
+  const status = doc.status === 'running' || doc.status === 'planning' ? 'interrupted' : doc.status;
+  const task: TaskRecord = {
+    id,
+    agentId: doc.agent_id,
+    goal: doc.goal,
+    definition: doc.definition as unknown as TaskDefinition,
+    workspace,
+    namespace: doc.namespace,
+    model: doc.model,
+    status,
+    stepCount: doc.plan.length,
+    completedCount: doc.completed.length,
+    currentStep: null,
+    usage: { promptTokens: doc.usage.prompt_tokens, completionTokens: doc.usage.completion_tokens, requests: doc.usage.requests },
+    result: doc.result,
+    error: doc.error,
+    reason: doc.reason,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    heartbeatAt: null,
+    progress: null,
+    cancelRequested: false,
+    createdAt: toMs(doc.created_at),
+    updatedAt: Date.now(),
+    finishedAt: toMsOrNull(doc.finished_at),
+    expiresAt: toMsOrNull(doc.expires_at),
+    prunedAt: null,
+  };
+  return {
+    task,
+    steps: doc.plan.map((p) => ({
+      taskId: id,
+      n: p.step,
+      name: p.name,
+      description: p.description,
+      spec: p.spec as unknown as StepDefinition,
+      status: p.status,
+      result: doc.results[String(p.step)] ?? null,
+      error: p.error,
+      attempts: p.attempts,
+      firstTurn: p.first_turn,
+      usage: { promptTokens: p.tokens.prompt, completionTokens: p.tokens.completion, requests: p.tokens.requests },
+      startedAt: toMsOrNull(p.started_at),
+      finishedAt: toMsOrNull(p.finished_at),
+    })),
+    notes: [
+      ...doc.decisions.map((d) => ({ taskId: id, seq: d.seq, kind: 'decision' as const, text: d.text, reasoning: d.reasoning, step: d.step, createdAt: toMs(d.at) })),
+      ...doc.discoveries.map((d) => ({ taskId: id, seq: d.seq, kind: 'discovery' as const, text: d.text, reasoning: null, step: d.step, createdAt: toMs(d.at) })),
+    ].sort((a, b) => a.seq - b.seq),
+    effects: doc.effects.map((e) => ({
+      key: rename(e.key),
+      taskId: id,
+      step: e.step,
+      turn: e.turn,
+      call: e.call,
+      tool: e.tool,
+      args: e.args,
+      status: e.status,
+      output: e.output,
+      process: null,
+      createdAt: toMs(e.at),
+      updatedAt: toMs(e.at),
+    })),
+    turns: doc.journal.turns.map((t) => ({
+      taskId: id,
+      phase: t.phase,
+      step: t.step,
+      turn: t.turn,
+      response: t.response,
+      promptTokens: t.tokens.prompt,
+      completionTokens: t.tokens.completion,
+      createdAt: toMs(t.at),
+    })),
+  };
 }

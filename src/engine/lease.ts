@@ -22,7 +22,7 @@ export function leaseOwner(): string {
 }
 
 /** A holder on this host whose process is gone (kill -9, reboot) cannot renew: its lease is safe to take now. */
-function isDeadLocalOwner(owner: string): boolean {
+export function isDeadLocalOwner(owner: string): boolean {
   const at = owner.lastIndexOf(':');
   const host = owner.slice(0, at);
   const pid = Number(owner.slice(at + 1));
@@ -60,15 +60,24 @@ export class Lease {
     return new Lease(store, taskId, owner, timing);
   }
 
-  /** Starts renewing; `onLost` is called once if another runner has taken the lease. */
-  startHeartbeat(progress: () => string | undefined, onLost: () => void): void {
+  /**
+   * Starts renewing. `onLost` is called once if another runner has taken the lease, `onCancel` once if
+   * `agentrun cancel` asked the task to stop. The heartbeat is also the periodic checkpoint of a long step's progress.
+   */
+  startHeartbeat(progress: () => string | undefined, onLost: () => void, onCancel: () => void): void {
+    let cancelSeen = false;
     this.timer = setInterval(() => {
-      void this.store.renewLease(this.taskId, this.owner, this.timing.ttlMs, progress()).then((held) => {
+      void (async () => {
+        const held = await this.store.renewLease(this.taskId, this.owner, this.timing.ttlMs, progress());
         if (!held && !this.lost) {
           this.lost = true;
           onLost();
         }
-      });
+        if (held && !cancelSeen && (await this.store.getTask(this.taskId))?.cancelRequested) {
+          cancelSeen = true;
+          onCancel();
+        }
+      })();
     }, this.timing.heartbeatMs);
     this.timer.unref();
   }

@@ -74,6 +74,7 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
   lease.startHeartbeat(
     () => progress,
     () => stop(new RunStoppedError('lease-lost', `another runner took over task ${taskId}; this one stopped`)),
+    () => stop(new RunStoppedError('cancel', 'cancelled by `agentrun cancel`')),
   );
 
   // Re-read under the lease: another runner may have moved the task on while we waited for it.

@@ -192,4 +192,20 @@ export interface Store {
   /** Extends our lease and records progress; false if someone else holds it now. */
   renewLease(id: string, owner: string, ttlMs: number, progress?: string): Promise<boolean>;
   releaseLease(id: string, owner: string): Promise<void>;
+
+  /** Every journaled LLM turn of a task, in order (for export). */
+  getAllTurns(id: string): Promise<TurnRecord[]>;
+  /** Writes a whole task — header, steps, notes, effects, turns — in one transaction (import, fork). False if the id is taken. */
+  insertTaskBundle(bundle: TaskBundle): Promise<boolean>;
+  /** Deletes a finished task's steps, notes and journals, keeping its summary row (marked pruned). */
+  pruneTask(id: string): Promise<void>;
+}
+
+/** Everything a task is, as stored: what export writes, import reads back, and fork derives a new task from. */
+export interface TaskBundle {
+  task: TaskRecord;
+  steps: StepRecord[];
+  notes: NoteRecord[];
+  effects: EffectRecord[];
+  turns: TurnRecord[];
 }

@@ -10,6 +10,7 @@ import type {
   StepCompletion,
   StepRecord,
   Store,
+  TaskBundle,
   TaskPatch,
   TaskQuery,
   TaskRecord,
@@ -220,6 +221,52 @@ export class SqliteStore implements Store {
       `UPDATE tasks SET lease_expires_at = ?, heartbeat_at = ?, progress = COALESCE(?, progress) WHERE id = ? AND lease_owner = ?`,
     ).run(now + ttlMs, now, progress ?? null, id, owner);
     return info.changes === 1;
+  }
+
+  async getAllTurns(id: string): Promise<TurnRecord[]> {
+    return (this.sql(`SELECT * FROM llm_turns WHERE task_id = ? ORDER BY CASE phase WHEN 'plan' THEN 0 WHEN 'step' THEN 1 ELSE 2 END, step, turn`).all(id) as Row[]).map(toTurn);
+  }
+
+  async insertTaskBundle(bundle: TaskBundle): Promise<boolean> {
+    const { task } = bundle;
+    return this.db.transaction(() => {
+      const inserted = this.sql(
+        `INSERT INTO tasks (id, agent_id, goal, definition, workspace, namespace, model, status, step_count, completed_count, current_step,
+           prompt_tokens, completion_tokens, llm_requests, result, error, reason, cancel_requested, created_at, updated_at, finished_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      ).run(
+        task.id, task.agentId, task.goal, JSON.stringify(task.definition), task.workspace, task.namespace, task.model, task.status,
+        task.stepCount, task.completedCount, task.currentStep, task.usage.promptTokens, task.usage.completionTokens, task.usage.requests,
+        task.result, task.error, task.reason, task.createdAt, task.updatedAt, task.finishedAt, task.expiresAt,
+      );
+      if (inserted.changes === 0) return false;
+      const step = this.sql(
+        `INSERT INTO steps (task_id, n, name, description, spec, status, result, error, attempts, first_turn, prompt_tokens, completion_tokens, llm_requests, started_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const s of bundle.steps) {
+        step.run(task.id, s.n, s.name, s.description, JSON.stringify(s.spec), s.status, s.result, s.error, s.attempts, s.firstTurn,
+          s.usage.promptTokens, s.usage.completionTokens, s.usage.requests, s.startedAt, s.finishedAt);
+      }
+      const note = this.sql('INSERT INTO notes (task_id, seq, kind, text, reasoning, step, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const n of bundle.notes) note.run(task.id, n.seq, n.kind, n.text, n.reasoning, n.step, n.createdAt);
+      const effect = this.sql(
+        'INSERT INTO effects (key, task_id, step, turn, call, tool, args, status, output, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const e of bundle.effects) effect.run(e.key, task.id, e.step, e.turn, e.call, e.tool, e.args, e.status, e.output, e.createdAt, e.updatedAt);
+      const turn = this.sql(
+        'INSERT INTO llm_turns (task_id, phase, step, turn, response, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const t of bundle.turns) turn.run(task.id, t.phase, t.step, t.turn, JSON.stringify(t.response), t.promptTokens, t.completionTokens, t.createdAt);
+      return true;
+    })();
+  }
+
+  async pruneTask(id: string): Promise<void> {
+    this.db.transaction(() => {
+      for (const table of ['llm_turns', 'effects', 'notes', 'steps']) this.sql(`DELETE FROM ${table} WHERE task_id = ?`).run(id);
+      this.sql('UPDATE tasks SET pruned_at = ? WHERE id = ?').run(Date.now(), id);
+    })();
   }
 
   async releaseLease(id: string, owner: string): Promise<void> {
