@@ -45,7 +45,7 @@ export async function runCommandStep(ctx: RunContext, step: StepRecord): Promise
         }
       : undefined,
   });
-  if (outcome.status === 'failed') throw new StepFailedError(`step ${step.n} "${step.name}" failed: ${outcome.output}`);
+  if (outcome.status === 'failed') throw new StepFailedError(step.n, `step ${step.n} "${step.name}" failed: ${outcome.output}`);
   return outcome.output;
 }
 

@@ -2,8 +2,11 @@ import { AgentrunError, ExitCode } from '../errors.js';
 
 /** A step could not finish: its command failed, or the LLM ran out of turns. The task fails; resume retries it. */
 export class StepFailedError extends AgentrunError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, ExitCode.failed, options);
+  constructor(
+    readonly step: number,
+    message: string,
+  ) {
+    super(message, ExitCode.failed);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { TaskStatus } from '../store/types.js';
+import type { TaskStatus, TurnPhase } from '../store/types.js';
 
 /** What the engine reports while it works. The CLI renders these; tests and library users may listen too. */
 export type RunEvent =
@@ -7,7 +7,7 @@ export type RunEvent =
   | { type: 'step-started'; taskId: string; n: number; total: number; name: string; attempt: number }
   | { type: 'step-completed'; taskId: string; n: number; total: number; name: string; result: string }
   | { type: 'step-failed'; taskId: string; n: number; name: string; error: string }
-  | { type: 'llm-request'; taskId: string; step: number; turn: number; replayed: boolean; tokens: number }
+  | { type: 'llm-request'; taskId: string; phase: TurnPhase; step: number; turn: number; replayed: boolean; tokens: number }
   | { type: 'tool-call'; taskId: string; step: number; key: string; tool: string; outcome: string }
   | { type: 'retrying'; taskId: string; attempt: number; delayMs: number; reason: string }
   | { type: 'memory-recalled'; taskId: string; count: number }

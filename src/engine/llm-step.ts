@@ -43,7 +43,7 @@ export async function runLlmStep(ctx: RunContext, step: StepRecord, tools: Map<s
       messages.push({ role: 'tool', tool_call_id: call.id, content: output });
     }
   }
-  throw new StepFailedError(`step ${step.n} "${step.name}" used all ${maxTurns} turns (limits.maxTurnsPerStep) without a final answer`);
+  throw new StepFailedError(step.n, `step ${step.n} "${step.name}" used all ${maxTurns} turns (limits.maxTurnsPerStep) without a final answer`);
 }
 
 async function callTool(

@@ -17,7 +17,7 @@ export interface TurnPosition {
 export async function journaledChat(ctx: RunContext, at: TurnPosition, request: Omit<ChatRequest, 'model' | 'signal'>): Promise<ChatResponse> {
   const [recorded] = await ctx.store.getTurns(ctx.task.id, at.phase, at.step, at.turn);
   if (recorded && recorded.turn === at.turn) {
-    ctx.emit({ type: 'llm-request', taskId: ctx.task.id, step: at.step, turn: at.turn, replayed: true, tokens: 0 });
+    ctx.emit({ type: 'llm-request', taskId: ctx.task.id, phase: at.phase, step: at.step, turn: at.turn, replayed: true, tokens: 0 });
     return recorded.response as ChatResponse;
   }
   throwIfStopped(ctx);
@@ -41,6 +41,7 @@ export async function journaledChat(ctx: RunContext, at: TurnPosition, request: 
   ctx.emit({
     type: 'llm-request',
     taskId: ctx.task.id,
+    phase: at.phase,
     step: at.step,
     turn: at.turn,
     replayed: false,

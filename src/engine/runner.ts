@@ -6,7 +6,7 @@ import type { Tool } from '../tools/types.js';
 import { runCommandStep } from './command-step.js';
 import type { RecalledMemory } from './context.js';
 import { assertLeaseHeld } from './effects.js';
-import { RunStoppedError } from './errors.js';
+import { BudgetExceededError, PlanInvalidError, RunStoppedError, StepFailedError } from './errors.js';
 import type { EventListener } from './events.js';
 import { failpoint } from './failpoints.js';
 import { compileFinalResult } from './final-result.js';
@@ -160,10 +160,8 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
         output = await runLlmStep(ctx, current, tools, memories);
       }
     } catch (error) {
-      if (!ctx.signal.aborted && error instanceof AgentrunError && error.exitCode === ExitCode.failed && !(error instanceof RunStoppedError)) {
-        emit({ type: 'step-failed', taskId: task.id, n: step.n, name: step.name, error: error.message });
-      }
-      throw Object.assign(error as object, { failedStep: step.n });
+      if (error instanceof StepFailedError) emit({ type: 'step-failed', taskId: task.id, n: step.n, name: step.name, error: error.message });
+      throw error;
     }
     failpoint('before-step-commit');
     await assertLeaseHeld(ctx);
@@ -199,7 +197,6 @@ async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppe
     return { task: { ...(await store.getTask(task.id))!, status: 'interrupted', error: `another runner took over task ${task.id}; this one stopped` }, exitCode: ExitCode.interrupted };
   }
   const message = cause instanceof Error ? cause.message : String(cause);
-  const failedStep = (error as { failedStep?: number }).failedStep;
   if (!(cause instanceof AgentrunError)) {
     await store.updateTask(task.id, { status: 'interrupted', error: `internal error: ${message}` });
     throw cause;
@@ -208,7 +205,7 @@ async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppe
   if (cause instanceof RunStoppedError && cause.why === 'cancel') {
     await store.updateTask(task.id, { status: 'cancelled', error: message, reason: 'cancelled', finishedAt: now, expiresAt: now + task.definition.retention });
   } else if (cause.exitCode === ExitCode.failed) {
-    if (cause.name === 'StepFailedError' && failedStep !== undefined) await store.failStep(task.id, failedStep, message);
+    if (cause instanceof StepFailedError) await store.failStep(task.id, cause.step, message);
     else await store.updateTask(task.id, { status: 'failed', error: message, reason: failureReason(cause), finishedAt: now, expiresAt: now + task.definition.retention });
   } else if (cause.exitCode === ExitCode.needsAttention) {
     await store.updateTask(task.id, { status: 'needs-attention', error: message, reason: (cause as { reason?: string }).reason ?? 'effect' });
@@ -221,12 +218,7 @@ async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppe
 }
 
 function failureReason(error: AgentrunError): string {
-  switch (error.name) {
-    case 'BudgetExceededError':
-      return 'budget';
-    case 'PlanInvalidError':
-      return 'plan';
-    default:
-      return 'llm';
-  }
+  if (error instanceof BudgetExceededError) return 'budget';
+  if (error instanceof PlanInvalidError) return 'plan';
+  return 'llm';
 }
