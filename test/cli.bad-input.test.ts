@@ -17,6 +17,13 @@ describe('bad task files are refused before anything is written', () => {
     ['wrong types', 'types.yaml', 'goal: 42\nlimits:\n  maxSteps: "many"\n', [/types\.yaml: goal: .*expected string/, /types\.yaml: limits\.maxSteps: .*expected number/]],
     ['unknown keys', 'keys.yaml', 'goal: hi\ngaol: typo\nplan:\n  - name: a\n    rn: echo hi\n', [/keys\.yaml: \(top level\): unknown key "gaol"/, /keys\.yaml: plan\.0: unknown key "rn"/]],
     ['invalid JSON', 'task.json', '{"goal": "x",}', [/task\.json: invalid JSON/]],
+    ['a fixed plan longer than maxSteps', 'long.yaml', 'goal: x\nlimits: { maxSteps: 1 }\nplan:\n  - { name: a, run: "true" }\n  - { name: b, run: "true" }\n', [/long\.yaml: plan: the plan has 2 steps, more than limits\.maxSteps \(1\)/]],
+    [
+      'a misspelt command tool field',
+      'tool.yaml',
+      'goal: x\ntools:\n  - name: charge\n    description: c\n    comand: ./charge.sh\n',
+      [/tool\.yaml: tools\.0\.command: .*expected string/, /tool\.yaml: tools\.0: unknown key "comand"/],
+    ],
     ['bad duration', 'dur.yaml', 'goal: x\nplan:\n  - name: a\n    run: "true"\n    timeout: soon\n', [/dur\.yaml: plan\.0\.timeout: expected a duration/]],
   ];
   for (const [name, file, text, messages] of cases) {
@@ -32,6 +39,15 @@ describe('bad task files are refused before anything is written', () => {
       expect(existsSync(db)).toBe(false);
     });
   }
+
+  it('a task that needs an LLM, with no endpoint configured', async () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'agentrun.db');
+    const result = await runCli(['start', 'summarise the docs', '--db', db], { cwd: dir });
+    expectCleanRefusal(result);
+    expect(result.stderr.trim()).toBe('agentrun: OPENAI_API_KEY is not set: export it, or point OPENAI_BASE_URL at an OpenAI-compatible server');
+    expect(existsSync(db)).toBe(false);
+  });
 
   it('a missing task file', async () => {
     const dir = tempDir();
@@ -76,7 +92,7 @@ describe('a database file that is not ours', () => {
     const db = path.join(dir, 'garbage.db');
     const garbage = Buffer.from('this is not a database, just some precious notes\n'.repeat(200));
     writeFileSync(db, garbage);
-    for (const args of [['status'], ['start', 'do something'], ['inspect', 'x']]) {
+    for (const args of [['status'], ['resume', 'x'], ['inspect', 'x'], ['memory', 'list']]) {
       const result = await runCli([...args, '--db', db], { cwd: dir });
       expectCleanRefusal(result);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);

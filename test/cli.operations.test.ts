@@ -151,6 +151,18 @@ describe('retention', () => {
     expect(summary).toMatchObject({ status: 'completed', plan: [], results: {}, result: expect.stringContaining('result 4') });
   });
 
+  it('a failed task past retention is collected too, and can then not be resumed (its steps are gone)', async () => {
+    const { dir, cli, count } = setup();
+    writeFileSync(path.join(dir, 'fail.yaml'), 'goal: fails late\nretention: 0s\nplan:\n  - name: one\n    run: echo "$AGENTRUN_TASK_ID 1" >> steps.log\n  - name: two\n    run: exit 3\n');
+    expect((await cli(['start', '--task', 'fail.yaml', '--id', 'broken'])).code).toBe(1);
+    expect(JSON.parse((await cli(['gc', '--dry-run', '--json'])).stdout).tasks).toEqual(['broken']);
+    expect((await cli(['gc', '--yes'])).code).toBe(0);
+    const resumed = await cli(['resume', 'broken']);
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr.trim()).toBe('agentrun: task broken was garbage-collected (its steps and journals are gone): it cannot be resumed');
+    expect(count('broken 1')).toBe(1);
+  });
+
   it('--older-than picks by finish time', async () => {
     const { dir, cli } = setup();
     writeFileSync(path.join(dir, 'quick.yaml'), quickTask());

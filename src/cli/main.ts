@@ -16,7 +16,9 @@ Exit codes:
 Environment:
   AGENTRUN_DB       database file (default: agentrun.db in the user's data directory)
   AGENTRUN_MODEL    model name; OPENAI_API_KEY and OPENAI_BASE_URL configure the LLM endpoint
-  AGENTRUN_EMBEDDINGS_MODEL  optional: embed memories with this model and blend meaning into recall`;
+  AGENTRUN_EMBEDDINGS_MODEL  optional: embed memories with this model and blend meaning into recall
+  NO_COLOR          any value: no colour (as --no-color); colour, spinners and prompts also stay off without a
+                    terminal or with CI set`;
 
 /** SIGINT/SIGTERM: the first asks the run to stop at a safe point; a second exits at once (the journals make it safe). */
 function interruptSignal(): AbortSignal {
@@ -41,22 +43,27 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('Run LLM agent tasks that survive restarts: durable checkpoints, exactly-once side effects, resume.')
     .version(version)
     .showSuggestionAfterError(true)
+    .option('--no-color', 'no colour in the output (also: NO_COLOR=1)')
     .addHelpText('after', EXIT_CODES)
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (root) => {
+      // One switch for every colour source (chalk, ora, the prompts): they all honour NO_COLOR.
+      if (root.opts().color === false) process.env.NO_COLOR = '1';
+    });
 
   const dbOption = ['--db <path>', 'database file (default: $AGENTRUN_DB or the user data directory)'] as const;
 
   program
     .command('start')
     .description('create a task from a goal or a task file, and run it')
-    .argument('[goal...]', 'what the task should achieve')
+    .argument('[goal...]', 'what the task should achieve (on a terminal, asked for when left out)')
     .option('--task <file>', 'a task file (.yaml or .json)')
     .option('--id <id>', 'the task id; an existing id resumes that task (idempotent, for cron)')
     .option('--model <name>', 'the LLM model (default: $AGENTRUN_MODEL, the task file, gpt-4o-mini)')
     .option(...dbOption)
     .option('--json', 'print the outcome as JSON')
     .option('--no-input', 'never prompt; stop as needs-attention instead (implied without a terminal or with CI set)')
-    .addHelpText('after', '\nExamples:\n  agentrun start --task tasks/hello-offline.yaml\n  agentrun start "Summarise docs/*.md into REPORT.md"\n  agentrun start --task tasks/nightly.yaml --id nightly-2026-11-24')
+    .addHelpText('after', '\nExamples:\n  agentrun start --task tasks/hello-offline.yaml\n  agentrun start                      # on a terminal: asks what the task should do\n  agentrun start "Summarise docs/*.md into REPORT.md"\n  agentrun start --task tasks/nightly.yaml --id nightly-2026-11-24')
     .action(async (goal: string[], opts) => {
       const { run } = await import('./commands/start.js');
       setExit(await run({ goal, ...opts, signal: interruptSignal() }));
@@ -73,7 +80,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option(...dbOption)
     .option('--json', 'print the outcome as JSON')
     .option('--no-input', 'never prompt; stop as needs-attention instead (implied without a terminal or with CI set)')
-    .addHelpText('after', '\nExamples:\n  agentrun resume 01JD3M4W6X0000000000000000\n  agentrun resume --all --concurrency 4')
+    .addHelpText('after', '\nExamples:\n  agentrun resume 01JD3M4W6X0000000000000000\n  agentrun resume                     # on a terminal: pick one of the resumable tasks\n  agentrun resume --all --concurrency 4')
     .action(async (taskId: string | undefined, opts) => {
       if (opts.all) {
         const { run } = await import('./commands/resume-all.js');
@@ -293,5 +300,11 @@ async function main(argv: string[]): Promise<number> {
     return ExitCode.failed;
   }
 }
+
+// `agentrun status | head -1` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+  throw error;
+});
 
 process.exitCode = await main(process.argv);

@@ -40,7 +40,9 @@ export async function runCommandStep(ctx: RunContext, step: StepRecord): Promise
     },
     check: spec.check
       ? async () => {
+          // Same contract as command tools' checks: 0 = it happened, 1 = it did not, anything else = cannot tell.
           const result = await invoke(spec.check!);
+          if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`check ${describeExit(result, timeoutMs)}`);
           return { done: result.exitCode === 0, output: result.stdout.trimEnd() };
         }
       : undefined,

@@ -36,11 +36,12 @@ export interface EffectOutcome {
 export async function performEffect(ctx: RunContext, call: EffectCall): Promise<EffectOutcome> {
   const { store } = ctx;
   const existing = await store.getEffect(call.key);
+  // Whatever a killed runner left running for this effect must stop before anyone decides about it.
+  if (existing?.process) await stopOrphanedProcess(existing.process);
   if (existing) {
     const recorded = recordedOutcome(existing);
     if (recorded) return recorded;
     if (existing.status === 'intent') {
-      await stopOrphanedProcess(existing.process);
       const settled = await settleUnknownOutcome(ctx, call);
       if (settled) return settled;
     } else if (existing.status === 'uncertain' || existing.status === 'awaiting-approval') {

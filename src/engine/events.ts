@@ -11,6 +11,7 @@ export type RunEvent =
   | { type: 'tool-call'; taskId: string; step: number; key: string; tool: string; outcome: string }
   | { type: 'retrying'; taskId: string; attempt: number; delayMs: number; reason: string }
   | { type: 'memory-recalled'; taskId: string; count: number }
+  | { type: 'warning'; taskId: string; message: string }
   | { type: 'task-finished'; taskId: string; status: TaskStatus; result: string | null; error: string | null };
 
 export type EventListener = (event: RunEvent) => void;

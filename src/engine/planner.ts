@@ -53,7 +53,7 @@ export async function planTask(ctx: RunContext): Promise<Plan> {
 async function planWithLlm(ctx: RunContext): Promise<StepDefinition[]> {
   const { task } = ctx;
   const maxSteps = task.definition.limits.maxSteps;
-  const tools = ['read_file', 'list_files', 'write_file', 'record_decision', 'record_discovery', ...task.definition.tools.map(toolName)];
+  const tools = [...task.definition.tools.map(toolName), 'record_decision', 'record_discovery'];
   const messages: { role: 'system' | 'user' | 'assistant'; content: string }[] = [
     {
       role: 'system',

@@ -41,7 +41,7 @@ export async function resumeAll(
     for (let task = queue.shift(); task; task = queue.shift()) {
       if (options.run.signal?.aborted) break;
       try {
-        const outcome = await runTask({ ...options.run, store, taskId: task.id });
+        const outcome = await runTask({ ...options.run, store, taskId: task.id, sharedStore: options.concurrency > 1 });
         outcomes.push({ taskId: task.id, exitCode: outcome.exitCode });
       } catch (error) {
         if (!(error instanceof TaskLeasedError)) throw error;

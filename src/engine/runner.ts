@@ -1,4 +1,4 @@
-import { AgentrunError, ExitCode, TaskNotFoundError } from '../errors.js';
+import { AgentrunError, ExitCode, TaskNotFoundError, UsageError } from '../errors.js';
 import { createLlmClient, type LlmClient } from '../llm/client.js';
 import type { StepRecord, Store, TaskRecord } from '../store/types.js';
 import { createToolRegistry } from '../tools/registry.js';
@@ -36,6 +36,11 @@ export interface RunOptions {
   /** Override the LLM client (library users); by default the openai SDK, configured from the environment. */
   llm?: () => Promise<LlmClient>;
   memory?: MemoryHooks;
+  /**
+   * Other runs share this store's connection (resume --all with concurrency): keep it fully durable rather than
+   * let one task's `durability: normal` lower it for the others.
+   */
+  sharedStore?: boolean;
 }
 
 export interface RunOutcome {
@@ -54,6 +59,8 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
   const initial = await store.getTask(taskId);
   if (!initial) throw new TaskNotFoundError(taskId);
   if (initial.status === 'completed' || initial.status === 'cancelled') return { task: initial, exitCode: ExitCode.ok };
+  // Its steps and journals are gone: running it again would redo completed work.
+  if (initial.prunedAt !== null) throw new UsageError(`task ${taskId} was garbage-collected (its steps and journals are gone): it cannot be resumed`);
 
   const lease = await Lease.acquire(store, taskId, {
     owner: options.owner ?? leaseOwner(),
@@ -105,14 +112,21 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
 
   try {
     if (task.status === 'completed' || task.status === 'cancelled') return { task, exitCode: ExitCode.ok };
-    await store.setDurability(task.definition.durability);
+    await store.setDurability(options.sharedStore ? 'full' : task.definition.durability);
     emit({ type: 'task-started', taskId, resumed: task.status !== 'planning' || task.stepCount > 0, goal: task.goal });
     const finalResult = await runSteps(ctx, options.memory);
     await assertLeaseHeld(ctx);
     const now = Date.now();
     await store.updateTask(taskId, { status: 'completed', result: finalResult, currentStep: null, finishedAt: now, expiresAt: now + task.definition.retention });
     const finished = (await store.getTask(taskId))!;
-    if (options.memory && task.definition.memory.write) await options.memory.remember(finished, llm);
+    if (options.memory && task.definition.memory.write) {
+      // The task is completed whatever happens here: a memory that cannot be written is worth a warning, not a status.
+      try {
+        await options.memory.remember(finished, llm);
+      } catch (error) {
+        emit({ type: 'warning', taskId, message: `could not write the task's findings to memory: ${(error as Error).message}` });
+      }
+    }
     emit({ type: 'task-finished', taskId, status: 'completed', result: finalResult, error: null });
     return { task: finished, exitCode: ExitCode.ok };
   } catch (error) {
@@ -205,8 +219,10 @@ async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppe
   if (cause instanceof RunStoppedError && cause.why === 'cancel') {
     await store.updateTask(task.id, { status: 'cancelled', error: message, reason: 'cancelled', finishedAt: now, expiresAt: now + task.definition.retention });
   } else if (cause.exitCode === ExitCode.failed) {
-    if (cause instanceof StepFailedError) await store.failStep(task.id, cause.step, message);
-    else await store.updateTask(task.id, { status: 'failed', error: message, reason: failureReason(cause), finishedAt: now, expiresAt: now + task.definition.retention });
+    if (cause instanceof StepFailedError) {
+      await store.failStep(task.id, cause.step, message);
+      await store.updateTask(task.id, { expiresAt: now + task.definition.retention });
+    } else await store.updateTask(task.id, { status: 'failed', error: message, reason: failureReason(cause), finishedAt: now, expiresAt: now + task.definition.retention });
   } else if (cause.exitCode === ExitCode.needsAttention) {
     await store.updateTask(task.id, { status: 'needs-attention', error: message, reason: (cause as { reason?: string }).reason ?? 'effect' });
   } else {

@@ -1,8 +1,7 @@
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
-import { UsageError } from '../errors.js';
-import { classifyFailure, LlmUnavailableError, MalformedResponseError, type OpenAISdk } from './errors.js';
+import { classifyFailure, LlmNotConfiguredError, LlmUnavailableError, MalformedResponseError, type OpenAISdk } from './errors.js';
 import { backoffDelay, pause } from './retry.js';
 import type { ChatRequest, ChatResponse, LlmClient, LlmClientOptions, Usage } from './types.js';
 
@@ -46,7 +45,12 @@ function resolveApiKey(): string {
   const key = process.env['OPENAI_API_KEY']?.trim();
   if (key) return key;
   if (process.env['OPENAI_BASE_URL']?.trim()) return PLACEHOLDER_API_KEY;
-  throw new UsageError('OPENAI_API_KEY is not set: export it, or point OPENAI_BASE_URL at an OpenAI-compatible server');
+  throw new LlmNotConfiguredError();
+}
+
+/** Refuses early (before a task is written) when a task will need an LLM and nothing says where one is. */
+export function assertLlmConfigured(): void {
+  resolveApiKey();
 }
 
 function retrying(sdk: OpenAISdk, { retry, onRetry }: LlmClientOptions) {

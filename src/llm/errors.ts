@@ -1,5 +1,5 @@
 import type { APIError, APIConnectionError } from 'openai';
-import { AgentrunError, ExitCode } from '../errors.js';
+import { AgentrunError, ExitCode, UsageError } from '../errors.js';
 import { retryAfterDelay } from './retry.js';
 
 /** The `openai` module, imported lazily by the client; its error classes are what failures are sorted by. */
@@ -104,4 +104,11 @@ function describeConnectionError(error: APIConnectionError): string {
 function oneLine(text: string, limit = 300): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > limit ? `${line.slice(0, limit - 1)}…` : line;
+}
+
+/** No key and no endpoint: nothing says where the LLM is. */
+export class LlmNotConfiguredError extends UsageError {
+  constructor() {
+    super('OPENAI_API_KEY is not set: export it, or point OPENAI_BASE_URL at an OpenAI-compatible server');
+  }
 }

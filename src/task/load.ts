@@ -28,12 +28,26 @@ export function definitionFromGoal(goal: string, overrides: Record<string, unkno
 
 export function validateTaskDefinition(data: unknown, source: string): TaskDefinition {
   const parsed = TaskFileSchema.safeParse(data);
-  if (!parsed.success) throw new TaskFileInvalidError(source, parsed.error.issues.map(describeIssue));
+  if (!parsed.success) throw new TaskFileInvalidError(source, parsed.error.issues.flatMap((issue) => describeIssue(issue)));
   return parsed.data;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
+function describeIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[] = []): string[] {
+  // "Invalid input" for a union says nothing; report the alternative that came closest (fewest problems) instead.
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    // A wrong kind of value altogether (a string where an object goes) is the furthest off.
+    const weight = (i: z.core.$ZodIssue) =>
+      i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value') ? 100 : i.code === 'unrecognized_keys' ? i.keys.length : 1;
+    const problems = (issues: z.core.$ZodIssue[]) => issues.reduce((n, i) => n + weight(i), 0);
+    const closest = issue.errors.reduce((best, branch) => (problems(branch) < problems(best) ? branch : best));
+    return closest.flatMap((inner) => describeIssue(inner, [...prefix, ...issue.path]));
+  }
+  return [describeOne(issue, prefix)];
+}
+
+function describeOne(issue: z.core.$ZodIssue, prefix: PropertyKey[]): string {
+  const path = [...prefix, ...issue.path];
+  const where = path.length > 0 ? path.map(String).join('.') : '(top level)';
   if (issue.code === 'unrecognized_keys') return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   return `${where}: ${issue.message}`;
 }

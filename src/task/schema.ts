@@ -87,6 +87,11 @@ export const TaskFileSchema = z.strictObject({
   durability: z.enum(['full', 'normal']).default('full'),
   memory: MemorySchema.default(MemorySchema.parse({})),
   retention: duration.default(7 * 86_400_000),
+}).check((ctx) => {
+  const { plan, limits } = ctx.value;
+  if (plan && plan.length > limits.maxSteps) {
+    ctx.issues.push({ code: 'custom', input: plan, path: ['plan'], message: `the plan has ${plan.length} steps, more than limits.maxSteps (${limits.maxSteps})` });
+  }
 });
 
 /** What a task file says, validated and with defaults filled in. Stored with the task so resume needs no file. */

@@ -1,7 +1,10 @@
 import { UsageError } from '../../errors.js';
 import { createTask } from '../../engine/create-task.js';
+import { assertLlmConfigured } from '../../llm/client.js';
 import { definitionFromGoal, loadTaskFile } from '../../task/load.js';
+import type { TaskDefinition } from '../../task/schema.js';
 import { output } from '../output.js';
+import { askForGoal } from '../prompts.js';
 import { reportOutcome, runInTerminal } from '../run-in-terminal.js';
 import { withStore } from '../with-store.js';
 
@@ -12,6 +15,8 @@ export interface StartOptions {
   db?: string;
   model?: string;
   json?: boolean;
+  /** false with --no-input: never prompt. */
+  input?: boolean;
   signal: AbortSignal;
 }
 
@@ -20,11 +25,13 @@ export interface StartOptions {
  * a rerun after a crash resumes it, a rerun after completion prints the result and does nothing else.
  */
 export async function run(options: StartOptions): Promise<number> {
-  const goal = options.goal.join(' ').trim();
+  let goal = options.goal.join(' ').trim();
   if (options.task && goal) throw new UsageError('give either a goal or --task FILE, not both');
-  if (!options.task && !goal) throw new UsageError('what should the task do? give a goal (agentrun start "…") or --task FILE');
+  // No goal: asked for on a terminal; elsewhere the usage error, before anything is written.
+  if (!options.task && !goal) goal = await askForGoal(options);
   // Validate everything before the database is touched: a bad task file writes nothing.
   const definition = options.task ? loadTaskFile(options.task) : definitionFromGoal(goal);
+  if (needsLlm(definition)) assertLlmConfigured();
   const model = options.model ?? process.env.AGENTRUN_MODEL;
 
   return withStore(options.db, async (store) => {
@@ -43,4 +50,9 @@ export async function run(options: StartOptions): Promise<number> {
     output.info(`task ${task.id} created`);
     return runInTerminal(store, task.id, options);
   });
+}
+
+/** A task with no fixed plan, or with an LLM step in it, will call the LLM. */
+function needsLlm(definition: TaskDefinition): boolean {
+  return !definition.plan || definition.plan.some((step) => !step.run);
 }
