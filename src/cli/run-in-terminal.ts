@@ -5,7 +5,9 @@ import type { Store, TaskRecord } from '../store/types.js';
 import { askPerson } from './ask-person.js';
 import { isInteractive } from './interactive.js';
 import { output } from './output.js';
-import { eventLine } from './render/event-line.js';
+import { nextStepHint } from './render/next-step.js';
+import { plainProgress, spinnerProgress, type ProgressView } from './render/progress.js';
+import { paintStatus, plain, styleFor, type Style } from './render/style.js';
 
 export interface TerminalRunOptions {
   json?: boolean;
@@ -17,25 +19,53 @@ export interface TerminalRunOptions {
   signal: AbortSignal;
 }
 
-/** Runs a task with progress on stderr and its result on stdout; returns the exit code. */
+/**
+ * Runs a task with progress on stderr and its result on stdout; returns the exit code. With a person at a terminal
+ * progress is a spinner view and uncertain effects are asked about; otherwise one plain line per event.
+ */
 export async function runInTerminal(store: Store, taskId: string, options: TerminalRunOptions): Promise<number> {
-  const outcome = await runTask({
-    store,
-    taskId,
-    signal: options.signal,
-    force: options.force,
-    ask: isInteractive(options) ? askPerson : undefined,
-    memory: createMemoryHooks(store),
-    onEvent: (event) => {
-      const line = eventLine(event);
-      if (line) output.info(line);
-    },
-  });
-  reportOutcome(outcome.task, outcome.exitCode, options.json);
-  return outcome.exitCode;
+  const interactive = isInteractive(options);
+  const style = await styleFor(process.stderr, options);
+  const view = interactive && process.env.TERM !== 'dumb' ? await spinnerView(store, taskId, style) : plainProgress();
+  try {
+    const outcome = await runTask({
+      store,
+      taskId,
+      signal: options.signal,
+      force: options.force,
+      ask: interactive
+        ? async (request) => {
+            view.pause();
+            try {
+              return await askPerson(request, options.signal);
+            } finally {
+              view.resume();
+            }
+          }
+        : undefined,
+      memory: createMemoryHooks(store),
+      onEvent: (event) => view.onEvent(event),
+    });
+    view.stop();
+    reportOutcome(outcome.task, outcome.exitCode, options.json, style);
+    return outcome.exitCode;
+  } finally {
+    view.stop();
+  }
 }
 
-export function reportOutcome(task: TaskRecord, exitCode: number, json: boolean | undefined): void {
+async function spinnerView(store: Store, taskId: string, style: Style): Promise<ProgressView> {
+  const task = await store.getTask(taskId);
+  const steps = task ? await store.getSteps(taskId) : [];
+  return spinnerProgress({
+    style,
+    tokensBefore: task ? task.usage.promptTokens + task.usage.completionTokens : 0,
+    doneBefore: steps.filter((s) => s.status === 'completed').map((s) => ({ n: s.n, total: steps.length, name: s.name, result: s.result })),
+  });
+}
+
+/** The outcome: the result (or JSON) on stdout; for a task that stopped, why and what to run next on stderr. */
+export function reportOutcome(task: TaskRecord, exitCode: number, json: boolean | undefined, style: Style = plain): void {
   if (json) {
     output.json({
       task_id: task.id,
@@ -52,15 +82,7 @@ export function reportOutcome(task: TaskRecord, exitCode: number, json: boolean 
     return;
   }
   if (task.status === 'cancelled') return;
-  output.info(`task ${task.id} is ${task.status}${task.error ? `: ${task.error}` : ''}`);
-  if (exitCode === ExitCode.needsAttention) {
-    const key = /effect (\S+)\)/.exec(task.error ?? '')?.[1] ?? '<effect-key>';
-    output.info(
-      task.reason === 'approval'
-        ? `approve with: agentrun approve ${task.id} ${key}   (or --deny), then: agentrun resume ${task.id}`
-        : `decide with: agentrun resolve ${task.id} ${key} --retry|--done|--skip, then: agentrun resume ${task.id}`,
-    );
-  } else {
-    output.info(`continue with: agentrun resume ${task.id}`);
-  }
+  output.info(`task ${task.id} is ${paintStatus(style, task.status)}${task.error ? `: ${task.error}` : ''}`);
+  const hint = exitCode === ExitCode.needsAttention ? nextStepHint({ ...task, status: 'needs-attention' }) : `continue with: agentrun resume ${task.id}`;
+  if (hint) output.info(style.bold(hint));
 }

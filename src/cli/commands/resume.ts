@@ -1,4 +1,5 @@
-import { UsageError } from '../../errors.js';
+import { output } from '../output.js';
+import { chooseTaskToResume, requireTaskIdOrTerminal } from '../prompts.js';
 import { runInTerminal } from '../run-in-terminal.js';
 import { withStore } from '../with-store.js';
 
@@ -7,12 +8,21 @@ export interface ResumeOptions {
   db?: string;
   force?: boolean;
   json?: boolean;
+  /** false with --no-input: never prompt. */
+  input?: boolean;
   signal: AbortSignal;
 }
 
 /** Continues a task from its last checkpoint: completed steps are never run again. */
 export async function run(options: ResumeOptions): Promise<number> {
-  const { taskId } = options;
-  if (!taskId) throw new UsageError('give a task id (see `agentrun status`), or --all');
-  return withStore(options.db, (store) => runInTerminal(store, taskId, options));
+  // No id: a list to choose from on a terminal; elsewhere a usage error, before the database is opened.
+  requireTaskIdOrTerminal(options.taskId, options);
+  return withStore(options.db, async (store) => {
+    const taskId = options.taskId ?? (await chooseTaskToResume(store));
+    if (!taskId) {
+      output.info('nothing to resume: no task is interrupted, failed or waiting for a person (see `agentrun status`)');
+      return 0;
+    }
+    return runInTerminal(store, taskId, options);
+  });
 }

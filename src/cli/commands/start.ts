@@ -3,6 +3,7 @@ import { createTask } from '../../engine/create-task.js';
 import { assertLlmConfigured } from '../../llm/client.js';
 import { definitionFromGoal, loadTaskFile } from '../../task/load.js';
 import type { TaskDefinition } from '../../task/schema.js';
+import { isInteractive } from '../interactive.js';
 import { output } from '../output.js';
 import { askForGoal } from '../prompts.js';
 import { reportOutcome, runInTerminal } from '../run-in-terminal.js';
@@ -27,8 +28,12 @@ export interface StartOptions {
 export async function run(options: StartOptions): Promise<number> {
   let goal = options.goal.join(' ').trim();
   if (options.task && goal) throw new UsageError('give either a goal or --task FILE, not both');
-  // No goal: asked for on a terminal; elsewhere the usage error, before anything is written.
-  if (!options.task && !goal) goal = await askForGoal(options);
+  // No goal: asked for on a terminal; elsewhere the usage error, before anything is written. A goal alone is
+  // planned by the LLM, so before asking a person to type one, say if there is no LLM to plan it.
+  if (!options.task && !goal) {
+    if (isInteractive(options)) assertLlmConfigured();
+    goal = await askForGoal(options);
+  }
   // Validate everything before the database is touched: a bad task file writes nothing.
   const definition = options.task ? loadTaskFile(options.task) : definitionFromGoal(goal);
   if (needsLlm(definition)) assertLlmConfigured();

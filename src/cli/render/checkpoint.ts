@@ -1,0 +1,168 @@
+import type { CheckpointDocument } from '../../engine/checkpoint.js';
+import { oneLine, withoutStepPrefix } from './event-line.js';
+import { count, paintStatus, plain, type Style } from './style.js';
+import { renderTable } from './table.js';
+import { ago, duration } from './time.js';
+
+type PlanStep = CheckpointDocument['plan'][number];
+type Effect = CheckpointDocument['effects'][number];
+
+export interface CheckpointView {
+  style?: Style;
+  /** Terminal columns; long lines are cut to fit. */
+  width?: number;
+  now?: number;
+  /** The status as a person should read it ("running (stale)"), when the caller knows the lease. */
+  statusLabel?: string;
+  /** Whether the task can be resumed now: its first unfinished step is marked "resumes here". */
+  resumable?: boolean;
+}
+
+/** `inspect`'s human view: header, the plan as a checklist with results, notes, effects, the result. */
+export function renderCheckpoint(doc: CheckpointDocument, view: CheckpointView = {}): string {
+  const style = view.style ?? plain;
+  const width = view.width ?? 120;
+  const now = view.now ?? Date.now();
+  const label = (text: string) => style.dim(text.padEnd(9));
+  const fit = (text: string, indent: number) => oneLine(text, Math.max(20, width - indent));
+  const lines: string[] = [];
+
+  const statusText = paintStatus(style, doc.status, view.statusLabel ?? doc.status, (view.statusLabel ?? doc.status) !== doc.status);
+  lines.push(`${label('Task')}${style.bold(doc.task_id)}`);
+  lines.push(...wrap(doc.goal, width - 9).map((l, i) => `${i === 0 ? label('Goal') : ' '.repeat(9)}${l}`));
+  lines.push(`${label('Status')}${statusText}`);
+  // Why it stopped, whole: it may end in the effect key a person needs.
+  if (doc.error) lines.push(...wrap(doc.error, width - 9).map((l, i) => `${i === 0 ? label(doc.status === 'failed' ? 'Error' : 'Reason') : ' '.repeat(9)}${l}`));
+  const tokens = doc.usage.prompt_tokens + doc.usage.completion_tokens;
+  const stepTime = doc.plan.reduce((sum, s) => sum + (stepMs(s) ?? 0), 0);
+  lines.push(
+    `${label('Usage')}${count(tokens)} tokens (${count(doc.usage.prompt_tokens)} in / ${count(doc.usage.completion_tokens)} out, ${doc.usage.requests} requests)` +
+      `${stepTime > 0 ? ` · ${duration(stepTime)} in steps` : ''} · model ${doc.model ?? 'default'}`,
+  );
+  const times = [`created ${shortIso(doc.created_at)}`, `updated ${ago(Date.parse(doc.updated_at), now)}`];
+  if (doc.finished_at) times.push(`finished ${shortIso(doc.finished_at)}`);
+  lines.push(`${label('Time')}${style.dim(times.join(' · '))}`);
+
+  lines.push('', `${style.bold('Plan')} ${style.dim(`${doc.completed.length}/${doc.plan.length} done`)}`);
+  if (doc.plan.length === 0) lines.push(style.dim('  (not planned yet)'));
+  const resumesAt = view.resumable ? doc.plan.find((s) => s.status !== 'completed')?.step : undefined;
+  for (const step of doc.plan) {
+    const facts = stepFacts(step, now, doc.status === 'running' && view.resumable !== true);
+    const here = step.step === resumesAt ? style.yellow('  ← resumes here') : '';
+    lines.push(`  ${mark(style, step.status)} ${step.step}. ${step.name}  ${style.dim(facts)}${here}`);
+    const result = doc.results[String(step.step)];
+    if (result) for (const line of firstLines(result, 3)) lines.push(`       ${fit(line, 7)}`);
+    if (step.status === 'failed' && step.error) lines.push(`       ${style.red(fit(withoutStepPrefix(step.error), 7))}`);
+  }
+
+  if (doc.decisions.length > 0) {
+    lines.push('', style.bold('Decisions'));
+    for (const d of doc.decisions) {
+      lines.push(`  • ${d.text}${style.dim(stepRef(d.step))}`);
+      if (d.reasoning) lines.push(`    ${style.dim('because')} ${fit(d.reasoning, 12)}`);
+    }
+  }
+  if (doc.discoveries.length > 0) {
+    lines.push('', style.bold('Discoveries'));
+    for (const d of doc.discoveries) lines.push(`  • ${d.text}${style.dim(stepRef(d.step))}`);
+  }
+  if (doc.effects.length > 0) {
+    lines.push('', `${style.bold('Effects')} ${style.dim('(side effects, by idempotency key)')}`);
+    const rows = doc.effects.map((e) => [paintEffect(style, e.status), e.tool, e.key, argsSummary(e.args)]);
+    const table = renderTable(['STATUS', 'TOOL', 'KEY', 'ARGUMENTS'].map((h) => style.dim(h)), rows, { flex: 3, width: width - 2 });
+    lines.push(...table.split('\n').map((l) => `  ${l}`));
+  }
+  if (doc.result) lines.push('', style.bold('Result'), ...doc.result.split('\n').map((l) => `  ${l}`));
+  return lines.join('\n');
+}
+
+function mark(style: Style, status: string): string {
+  switch (status) {
+    case 'completed':
+      return style.green('✓');
+    case 'running':
+      return style.cyan('▶');
+    case 'failed':
+      return style.red('✗');
+    default:
+      return style.dim('·');
+  }
+}
+
+function paintEffect(style: Style, status: Effect['status']): string {
+  switch (status) {
+    case 'done':
+      return style.green(status);
+    case 'failed':
+      return style.red(status);
+    case 'uncertain':
+    case 'awaiting-approval':
+    case 'intent':
+      return style.yellow(status);
+    case 'skipped':
+      return style.dim(status);
+    default:
+      return style.cyan(status);
+  }
+}
+
+/** "run · 1.2s · 3,210 tokens · 2 attempts". A step still running shows how long it has been going. */
+function stepFacts(step: PlanStep, now: number, live: boolean): string {
+  const facts: string[] = [step.kind];
+  const took = stepMs(step);
+  if (took !== undefined) facts.push(duration(took));
+  else if (step.status === 'running' && step.started_at) facts.push(live ? `running for ${duration(now - Date.parse(step.started_at))}` : `started ${ago(Date.parse(step.started_at), now)}`);
+  const tokens = step.tokens.prompt + step.tokens.completion;
+  if (tokens > 0) facts.push(`${count(tokens)} tokens`);
+  if (step.attempts > 1) facts.push(`${step.attempts} attempts`);
+  return facts.join(' · ');
+}
+
+function stepMs(step: PlanStep): number | undefined {
+  if (!step.started_at || !step.finished_at || step.status === 'running') return undefined;
+  return Math.max(0, Date.parse(step.finished_at) - Date.parse(step.started_at));
+}
+
+function stepRef(step: number | null): string {
+  return step === null ? '' : `  (step ${step})`;
+}
+
+function firstLines(text: string, n: number): string[] {
+  const all = text.split('\n').filter((l) => l.trim() !== '');
+  return all.length > n ? [...all.slice(0, n), `… ${all.length - n} more lines`] : all;
+}
+
+/** Tool arguments on one line: `order: "order-1", path: "out/a.txt"` for an object, the raw text otherwise. */
+export function argsSummary(args: string): string {
+  try {
+    const parsed: unknown = JSON.parse(args);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      return Object.entries(parsed)
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+        .join(', ');
+    }
+  } catch {
+    // Not JSON: show it as it is.
+  }
+  return args.replace(/\s+/g, ' ');
+}
+
+/** Words onto lines of at most `width` columns (a longer word gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.replace(/\s+/g, ' ').trim().split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line];
+}
+
+/** 2026-11-24T05:54:40.143Z → 2026-11-24 05:54:40Z */
+function shortIso(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
