@@ -13,8 +13,9 @@ describe('migration 2 (memories)', () => {
     old.exec(MIGRATIONS.find((m) => m.version === 1)!.sql);
     old.prepare('INSERT INTO schema_version (version, applied_at) VALUES (1, 0)').run();
     old.prepare(
-      `INSERT INTO tasks (id, agent_id, goal, definition, workspace, namespace, status, created_at, updated_at) VALUES ('kept', 'a', 'g', '{}', '/', 'default', 'completed', 1, 1)`,
+      `INSERT INTO tasks (id, agent_id, goal, workspace, namespace, status, created_at, updated_at) VALUES ('kept', 'a', 'g', '/', 'default', 'completed', 1, 1)`,
     ).run();
+    old.prepare(`INSERT INTO task_definitions (task_id, definition) VALUES ('kept', '{}')`).run();
     old.close();
 
     const store = await SqliteStore.open(file);

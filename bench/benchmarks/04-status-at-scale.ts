@@ -113,10 +113,11 @@ async function insertTasks(file: string, workspace: string): Promise<number> {
   db.pragma('synchronous = NORMAL');
   const now = Date.now();
   const insert = db.prepare(
-    `INSERT INTO tasks (id, agent_id, goal, definition, workspace, namespace, model, status, step_count, completed_count,
+    `INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, status, step_count, completed_count,
        prompt_tokens, completion_tokens, llm_requests, created_at, updated_at, finished_at)
-     VALUES (?, 'agentrun', ?, ?, ?, 'default', 'gpt-4o-mini', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, 'agentrun', ?, ?, 'default', 'gpt-4o-mini', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const insertDefinition = db.prepare('INSERT INTO task_definitions (task_id, definition) VALUES (?, ?)');
   db.transaction(() => {
     for (let i = 0; i < TASKS; i++) {
       const goal = `Summarise the reports of batch ${i} into REPORT-${i}.md and list the open questions`;
@@ -127,7 +128,9 @@ async function insertTasks(file: string, workspace: string): Promise<number> {
       const steps = 3 + (i % 8);
       const done = status === 'completed' ? steps : i % steps;
       const finished = status === 'completed' || status === 'failed' || status === 'cancelled' ? updated : null;
-      insert.run(`task-${String(i).padStart(6, '0')}`, goal, definition, workspace, status, steps, done, 900 * done, 60 * done, done, created, updated, finished);
+      const id = `task-${String(i).padStart(6, '0')}`;
+      insert.run(id, goal, workspace, status, steps, done, 900 * done, 60 * done, done, created, updated, finished);
+      insertDefinition.run(id, definition);
     }
   })();
   db.close();

@@ -12,7 +12,6 @@ import { failpoint } from './failpoints.js';
 import { compileFinalResult } from './final-result.js';
 import { Lease, leaseOwner, leaseTimingFromEnv, type LeaseTiming } from './lease.js';
 import { runLlmStep, type StepOutput } from './llm-step.js';
-import { planTask } from './planner.js';
 import { throwIfStopped, type AskPerson, type RunContext } from './run-context.js';
 
 /** Long-term memory as the runner sees it; absent means the task neither recalls nor remembers. */
@@ -142,6 +141,8 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
   let steps = await store.getSteps(task.id);
   let plannedByLlm = steps.length > 0 && !task.definition.plan;
   if (steps.length === 0) {
+    // Loaded only when there is something to plan: a resumed task skips the planner and its schema library.
+    const { planTask } = await import('./planner.js');
     const plan = await planTask(ctx);
     await store.savePlan(task.id, plan.steps);
     failpoint('after-plan');

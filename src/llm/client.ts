@@ -24,7 +24,7 @@ export async function createLlmClient(options: LlmClientOptions): Promise<LlmCli
   return {
     chat: (request) =>
       withRetries(async () => {
-        const completion = await openai.chat.completions.create(chatParams(request), { signal: request.signal });
+        const completion = await withRequestSignal(request.signal, (signal) => openai.chat.completions.create(chatParams(request), { signal }));
         return readCompletion(completion, request.model);
       }, request.signal),
 
@@ -33,11 +33,28 @@ export async function createLlmClient(options: LlmClientOptions): Promise<LlmCli
       if (texts.length === 0) return { vectors: [], usage: { promptTokens: 0, completionTokens: 0 } };
       return withRetries(async () => {
         // 'float' explicitly: the SDK otherwise asks for base64, which not every compatible server supports.
-        const response = await openai.embeddings.create({ model, input: texts, encoding_format: 'float' }, { signal });
+        const response = await withRequestSignal(signal, (own) => openai.embeddings.create({ model, input: texts, encoding_format: 'float' }, { signal: own }));
         return readEmbeddings(response, texts.length);
       }, signal);
     },
   };
+}
+
+/**
+ * Gives one request a signal of its own that follows the run's. The SDK adds an abort listener to the signal it is
+ * given and never removes it; on the run-wide signal those pile up (MaxListenersExceededWarning after 10 requests).
+ */
+async function withRequestSignal<T>(signal: AbortSignal | undefined, send: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  if (!signal) return send(undefined);
+  const own = new AbortController();
+  const forward = () => own.abort(signal.reason);
+  if (signal.aborted) forward();
+  else signal.addEventListener('abort', forward, { once: true });
+  try {
+    return await send(own.signal);
+  } finally {
+    signal.removeEventListener('abort', forward);
+  }
 }
 
 /** Same reading of the environment as the SDK: unset and blank are alike. */

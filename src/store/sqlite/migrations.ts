@@ -12,7 +12,6 @@ CREATE TABLE tasks (
   id                TEXT PRIMARY KEY,
   agent_id          TEXT NOT NULL,
   goal              TEXT NOT NULL,
-  definition        TEXT NOT NULL,
   workspace         TEXT NOT NULL,
   namespace         TEXT NOT NULL,
   model             TEXT,
@@ -38,6 +37,13 @@ CREATE TABLE tasks (
   pruned_at         INTEGER
 );
 CREATE INDEX tasks_by_update ON tasks (updated_at DESC);
+
+-- Apart from the header, which is rewritten at every step: a definition with a long fixed plan would otherwise
+-- make every step's commit grow with the plan.
+CREATE TABLE task_definitions (
+  task_id    TEXT PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+  definition TEXT NOT NULL
+);
 CREATE INDEX tasks_by_status ON tasks (status, updated_at DESC);
 
 CREATE TABLE steps (

@@ -21,6 +21,9 @@ import { openDatabase } from './open-database.js';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
 import { toEffect, toNote, toStep, toTask, toTurn, type Row } from './rows.js';
 
+/** A task row with its definition, as `toTask` reads it. */
+const TASK_COLUMNS = 't.*, d.definition';
+
 const PATCH_COLUMNS: Record<keyof TaskPatch, string> = {
   status: 'status',
   model: 'model',
@@ -71,28 +74,34 @@ export class SqliteStore implements Store {
   }
 
   async createTask(task: NewTask): Promise<boolean> {
-    const info = this.sql(
-      `INSERT INTO tasks (id, agent_id, goal, definition, workspace, namespace, model, status, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'planning', ?, ?) ON CONFLICT (id) DO NOTHING`,
-    ).run(task.id, task.agentId, task.goal, JSON.stringify(task.definition), task.workspace, task.namespace, task.model, task.createdAt, task.createdAt);
-    return info.changes === 1;
+    return this.db.transaction(() => {
+      const info = this.sql(
+        `INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'planning', ?, ?) ON CONFLICT (id) DO NOTHING`,
+      ).run(task.id, task.agentId, task.goal, task.workspace, task.namespace, task.model, task.createdAt, task.createdAt);
+      if (info.changes === 0) return false;
+      this.sql('INSERT INTO task_definitions (task_id, definition) VALUES (?, ?)').run(task.id, JSON.stringify(task.definition));
+      return true;
+    })();
   }
 
   async getTask(id: string): Promise<TaskRecord | undefined> {
-    const row = this.sql('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+    const row = this.sql(`SELECT ${TASK_COLUMNS} FROM tasks t JOIN task_definitions d ON d.task_id = t.id WHERE t.id = ?`).get(id) as Row | undefined;
     return row ? toTask(row) : undefined;
   }
 
   async listTasks(query: TaskQuery = {}): Promise<TaskRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.statuses && query.statuses.length > 0) {
-      where.push(`status IN (${query.statuses.map(() => '?').join(', ')})`);
-      params.push(...query.statuses);
-    }
-    if (!query.includePruned) where.push('pruned_at IS NULL');
-    const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_at DESC, id LIMIT ?`;
-    params.push(query.limit ?? -1);
+    const limit = query.limit ?? -1;
+    const pruned = query.includePruned ? '' : 'AND t.pruned_at IS NULL';
+    const statuses = query.statuses ?? [];
+    // One index range per status, merged: `status IN (…) ORDER BY updated_at` would sort every match instead.
+    const sql =
+      statuses.length === 0
+        ? `SELECT ${TASK_COLUMNS} FROM tasks t JOIN task_definitions d ON d.task_id = t.id WHERE 1 ${pruned} ORDER BY t.updated_at DESC, t.id LIMIT ?`
+        : `SELECT * FROM (${statuses
+            .map(() => `SELECT * FROM (SELECT ${TASK_COLUMNS} FROM tasks t JOIN task_definitions d ON d.task_id = t.id WHERE t.status = ? ${pruned} ORDER BY t.updated_at DESC, t.id LIMIT ?)`)
+            .join(' UNION ALL ')}) ORDER BY updated_at DESC, id LIMIT ?`;
+    const params = statuses.length === 0 ? [limit] : [...statuses.flatMap((status) => [status, limit]), limit];
     return (this.sql(sql).all(...params) as Row[]).map(toTask);
   }
 
@@ -231,15 +240,16 @@ export class SqliteStore implements Store {
     const { task } = bundle;
     return this.db.transaction(() => {
       const inserted = this.sql(
-        `INSERT INTO tasks (id, agent_id, goal, definition, workspace, namespace, model, status, step_count, completed_count, current_step,
+        `INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, status, step_count, completed_count, current_step,
            prompt_tokens, completion_tokens, llm_requests, result, error, reason, cancel_requested, created_at, updated_at, finished_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       ).run(
-        task.id, task.agentId, task.goal, JSON.stringify(task.definition), task.workspace, task.namespace, task.model, task.status,
+        task.id, task.agentId, task.goal, task.workspace, task.namespace, task.model, task.status,
         task.stepCount, task.completedCount, task.currentStep, task.usage.promptTokens, task.usage.completionTokens, task.usage.requests,
         task.result, task.error, task.reason, task.createdAt, task.updatedAt, task.finishedAt, task.expiresAt,
       );
       if (inserted.changes === 0) return false;
+      this.sql('INSERT INTO task_definitions (task_id, definition) VALUES (?, ?)').run(task.id, JSON.stringify(task.definition));
       const step = this.sql(
         `INSERT INTO steps (task_id, n, name, description, spec, status, result, error, attempts, first_turn, prompt_tokens, completion_tokens, llm_requests, started_at, finished_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
