@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, spawnCli, waitFor, type CliResult } from './support/cli.js';
 import { ledgerScript, ledgerTask, turnKey } from './support/ledger-task.js';
+import { seededRandom } from './support/seeded-random.js';
 import { startOpenAIServer, type FakeOpenAI } from './support/openai-server.js';
 import { tempDir } from './support/temp-dir.js';
 
@@ -17,17 +18,6 @@ const STEPS = 15;
 const MIN_KILLS = 25;
 const FAILPOINTS = ['before-llm-journal', 'after-llm-response', 'after-intent', 'before-outcome', 'after-tool', 'before-step-commit', 'after-step-commit'];
 
-/** mulberry32: a small seeded PRNG, so a failing schedule can be replayed exactly. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let server: FakeOpenAI;
 beforeEach(async () => {

@@ -3,17 +3,9 @@
  * vocabulary of 20,000 pseudo-words drawn with a Zipf-like law (weight 1/(rank+50), i.e. the very commonest words
  * are left out as a stop-word list would), so a few words are in thousands of texts and most in a handful.
  */
+import { seededRandom } from '../../test/support/seeded-random.js';
 
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 const CONSONANTS = 'bcdfghjklmnprstvz';
 const VOWELS = 'aeiou';

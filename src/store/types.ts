@@ -48,16 +48,8 @@ export interface TaskRecord {
   prunedAt: number | null;
 }
 
-export interface NewTask {
-  id: string;
-  agentId: string;
-  goal: string;
-  definition: TaskDefinition;
-  workspace: string;
-  namespace: string;
-  model: string | null;
-  createdAt: number;
-}
+/** What creating a task needs; the rest of the record starts at its defaults. */
+export type NewTask = Pick<TaskRecord, 'id' | 'agentId' | 'goal' | 'definition' | 'workspace' | 'namespace' | 'model' | 'createdAt'>;
 
 export interface StepRecord {
   taskId: string;
