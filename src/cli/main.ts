@@ -63,6 +63,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option(...dbOption)
     .option('--json', 'print the outcome as JSON')
     .option('--no-input', 'never prompt; stop as needs-attention instead (implied without a terminal or with CI set)')
+    .option('-y, --yes', 'unattended: never prompt, like --no-input (nothing is approved on your behalf)')
     .addHelpText('after', '\nExamples:\n  agentrun start --task tasks/hello-offline.yaml\n  agentrun start                      # on a terminal: asks what the task should do\n  agentrun start "Summarise docs/*.md into REPORT.md"\n  agentrun start --task tasks/nightly.yaml --id nightly-2026-11-24')
     .action(async (goal: string[], opts) => {
       const { run } = await import('./commands/start.js');
@@ -80,6 +81,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option(...dbOption)
     .option('--json', 'print the outcome as JSON')
     .option('--no-input', 'never prompt; stop as needs-attention instead (implied without a terminal or with CI set)')
+    .option('-y, --yes', 'unattended: never prompt, like --no-input (nothing is approved on your behalf)')
     .addHelpText('after', '\nExamples:\n  agentrun resume 01JD3M4W6X0000000000000000\n  agentrun resume                     # on a terminal: pick one of the resumable tasks\n  agentrun resume --all --concurrency 4')
     .action(async (taskId: string | undefined, opts) => {
       if (opts.all) {
