@@ -9,10 +9,34 @@
  *   `useful_count` was raised, so crediting twice is harmless.
  * - `memories_fts`: an external-content FTS5 index over text and tags, kept in step by triggers; the porter stemmer
  *   lets "deploying" find "deploy". Ranked with bm25().
+ * - `memory_namespaces` and `memories.fts_rowid`: a memory's row in `memories_fts` is not its id but
+ *   `namespace number · 2^40 + id` (`ftsRowidRange`), so each namespace is one contiguous rowid range of the index.
+ *   A search within a namespace constrains the rowid to that range, and FTS5 ranks only that namespace's matches
+ *   (`ORDER BY bm25() LIMIT` inside the index) before anything is joined — while the index, and so every BM25
+ *   statistic and score, stays exactly what it would be over text and tags alone. Namespaces are numbered on first
+ *   use and never renumbered; the CHECKs keep ids below 2^40 and namespace numbers below 2^23, inside a 64-bit rowid.
  */
+const NAMESPACE_BITS = 40;
+const NAMESPACE_SPAN = 2 ** NAMESPACE_BITS;
+const MAX_NAMESPACES = 2 ** (63 - NAMESPACE_BITS);
+
+/** The rowids of `memories_fts` that hold namespace number `namespaceNumber`: `[first, last]`. */
+export function ftsRowidRange(namespaceNumber: number): [bigint, bigint] {
+  const first = BigInt(namespaceNumber) << BigInt(NAMESPACE_BITS);
+  return [first, first + BigInt(NAMESPACE_SPAN) - 1n];
+}
+
+// The memory's rowid in memories_fts, computed from NEW (insert, or an update that moved it to another namespace).
+const NEW_FTS_ROWID = `(SELECT id FROM memory_namespaces WHERE name = new.namespace) * ${NAMESPACE_SPAN} + new.id`;
+
 export const MEMORIES_MIGRATION = `
+CREATE TABLE memory_namespaces (
+  id   INTEGER PRIMARY KEY CHECK (id < ${MAX_NAMESPACES}),
+  name TEXT NOT NULL UNIQUE
+);
+
 CREATE TABLE memories (
-  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  id               INTEGER PRIMARY KEY AUTOINCREMENT CHECK (id < ${NAMESPACE_SPAN}),
   namespace        TEXT NOT NULL,
   kind             TEXT NOT NULL CHECK (kind IN ('result', 'discovery', 'decision', 'note')),
   text             TEXT NOT NULL,
@@ -25,6 +49,7 @@ CREATE TABLE memories (
   useful_count     INTEGER NOT NULL DEFAULT 0,
   embedding        BLOB,
   embedding_model  TEXT,
+  fts_rowid        INTEGER UNIQUE,
   UNIQUE (namespace, text_hash)
 );
 CREATE INDEX memories_by_recency ON memories (namespace, confirmed_at DESC);
@@ -48,17 +73,21 @@ CREATE INDEX memory_recalls_by_task ON memory_recalls (task_id, credited);
 
 CREATE VIRTUAL TABLE memories_fts USING fts5 (
   text, tags,
-  content = 'memories', content_rowid = 'id',
+  content = 'memories', content_rowid = 'fts_rowid',
   tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
-  INSERT INTO memories_fts (rowid, text, tags) VALUES (new.id, new.text, new.tags);
+  INSERT OR IGNORE INTO memory_namespaces (name) VALUES (new.namespace);
+  UPDATE memories SET fts_rowid = ${NEW_FTS_ROWID} WHERE id = new.id;
+  INSERT INTO memories_fts (rowid, text, tags) VALUES (${NEW_FTS_ROWID}, new.text, new.tags);
 END;
 CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
-  INSERT INTO memories_fts (memories_fts, rowid, text, tags) VALUES ('delete', old.id, old.text, old.tags);
+  INSERT INTO memories_fts (memories_fts, rowid, text, tags) VALUES ('delete', old.fts_rowid, old.text, old.tags);
 END;
-CREATE TRIGGER memories_fts_update AFTER UPDATE OF text, tags ON memories BEGIN
-  INSERT INTO memories_fts (memories_fts, rowid, text, tags) VALUES ('delete', old.id, old.text, old.tags);
-  INSERT INTO memories_fts (rowid, text, tags) VALUES (new.id, new.text, new.tags);
+CREATE TRIGGER memories_fts_update AFTER UPDATE OF namespace, text, tags ON memories BEGIN
+  INSERT INTO memories_fts (memories_fts, rowid, text, tags) VALUES ('delete', old.fts_rowid, old.text, old.tags);
+  INSERT OR IGNORE INTO memory_namespaces (name) VALUES (new.namespace);
+  UPDATE memories SET fts_rowid = ${NEW_FTS_ROWID} WHERE id = new.id;
+  INSERT INTO memories_fts (rowid, text, tags) VALUES (${NEW_FTS_ROWID}, new.text, new.tags);
 END;
 `;

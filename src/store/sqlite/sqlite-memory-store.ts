@@ -2,8 +2,17 @@ import type Database from 'better-sqlite3';
 import { memoryTextHash } from '../../memory/terms.js';
 import type { AddedMemory, EmbeddedMemory, MemoryHit, MemoryKind, MemoryListQuery, MemoryRecord, MemoryStore, NewMemory } from '../../memory/types.js';
 import { ftsMatchExpression } from './fts-query.js';
+import { ftsRowidRange } from './migration-0002-memories.js';
 
 type Row = Record<string, unknown>;
+/** A match ranked by `search`: the memory's id and its bm25() (lower is better). */
+type Ranked = { id: number; bm: number };
+
+/**
+ * Matches `search` ranks past `limit` inside FTS5, so a run of equal BM25 scores at the cut shows (the last one
+ * fetched scores the same as the last one kept) and is settled by the full ordering.
+ */
+const RANK_MARGIN = 50;
 
 // The columns every read selects; `sources` is the memory's task ids as a JSON array, oldest first.
 const COLUMNS = `m.id, m.namespace, m.kind, m.text, m.tags, m.created_at, m.confirmed_at, m.last_recalled_at, m.recall_count,
@@ -67,23 +76,69 @@ export class SqliteMemoryStore implements MemoryStore {
     return row ? toMemory(row) : undefined;
   }
 
+  /**
+   * Ranks inside FTS5 first, then reads only what it keeps. Within a namespace the query is confined to the
+   * namespace's rowid range of `memories_fts` (see migration 2), so FTS5 computes bm25() for that namespace's
+   * matches only and keeps the best `limit + RANK_MARGIN` (a top-N sort, no join); those are joined to `memories`
+   * and ordered by the full key (BM25, then most recently confirmed, then newest id). Should the cut fall inside a
+   * run of equal BM25 scores — the tie-break needs `confirmed_at`, which FTS5 does not have — the matches at least
+   * as good as the last one kept are ranked again in full. `highlight()` and `sources` are computed for the kept
+   * rows only. One read transaction, so every step sees the same index. The result is what ranking every match by
+   * the full key would give, score for score.
+   */
   async search(namespace: string | null, query: string, limit: number): Promise<MemoryHit[]> {
     const match = ftsMatchExpression(query);
     if (match === undefined || limit <= 0) return [];
-    const rows = this.sql(
-      `SELECT ${COLUMNS}, -bm25(memories_fts, 1.0, 0.5) AS score,
-         highlight(memories_fts, 0, char(2), char(3)) AS marked_text, highlight(memories_fts, 1, char(2), char(3)) AS marked_tags
-       FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
-       WHERE memories_fts MATCH ? AND (? IS NULL OR m.namespace = ?)
-       ORDER BY bm25(memories_fts, 1.0, 0.5), m.confirmed_at DESC, m.id DESC
-       LIMIT ?`,
-    ).all(match, namespace, namespace, limit) as Row[];
-    return rows.map((row) => ({
-      memory: toMemory(row),
-      // bm25() is tiny in a small corpus but never 0 for a hit; keep it strictly positive all the same.
-      score: Math.max(Number(row.score), Number.MIN_VALUE),
-      matched: markedWords(`${String(row.marked_text)} ${String(row.marked_tags)}`),
-    }));
+    return this.db.transaction((): MemoryHit[] => {
+      const range = this.ftsRange(namespace);
+      if (!range) return [];
+      const where = { match, first: range[0], last: range[1] };
+      const fetch = limit + RANK_MARGIN;
+      let ranked = this.sql(
+        `SELECT m.id, r.bm FROM (
+           SELECT rowid AS fts_rowid, bm25(memories_fts, 1.0, 0.5) AS bm FROM memories_fts
+           WHERE memories_fts MATCH @match AND rowid BETWEEN @first AND @last
+           ORDER BY bm LIMIT @fetch
+         ) r CROSS JOIN memories m ON m.fts_rowid = r.fts_rowid
+         ORDER BY r.bm, m.confirmed_at DESC, m.id DESC`,
+      ).all({ ...where, fetch }) as Ranked[];
+      if (ranked.length === fetch && ranked[fetch - 1]!.bm === ranked[limit - 1]!.bm) {
+        ranked = this.sql(
+          `SELECT m.id, bm25(memories_fts, 1.0, 0.5) AS bm
+           FROM memories_fts CROSS JOIN memories m ON m.fts_rowid = memories_fts.rowid
+           WHERE memories_fts MATCH @match AND memories_fts.rowid BETWEEN @first AND @last AND bm25(memories_fts, 1.0, 0.5) <= @worst
+           ORDER BY bm, m.confirmed_at DESC, m.id DESC
+           LIMIT @limit`,
+        ).all({ ...where, worst: ranked[limit - 1]!.bm, limit }) as Ranked[];
+      }
+      const kept = ranked.slice(0, limit);
+      if (kept.length === 0) return [];
+      // `+` keeps the IN list away from FTS5 (as rowid look-ups, each would start the whole query again): the
+      // matches are read in one pass, and only the kept ones are joined and highlighted.
+      const rows = this.sql(
+        `SELECT ${COLUMNS}, highlight(memories_fts, 0, char(2), char(3)) AS marked_text, highlight(memories_fts, 1, char(2), char(3)) AS marked_tags
+         FROM memories_fts CROSS JOIN memories m ON m.fts_rowid = memories_fts.rowid
+         WHERE memories_fts MATCH @match AND memories_fts.rowid BETWEEN @first AND @last
+           AND +memories_fts.rowid IN (SELECT fts_rowid FROM memories WHERE id IN (SELECT value FROM json_each(@ids)))`,
+      ).all({ ...where, ids: JSON.stringify(kept.map((r) => r.id)) }) as Row[];
+      const byId = new Map(rows.map((row) => [Number(row.id), row]));
+      return kept.map(({ id, bm }) => {
+        const row = byId.get(id)!;
+        return {
+          memory: toMemory(row),
+          // bm25() is tiny in a small corpus but never 0 for a hit; keep it strictly positive all the same.
+          score: Math.max(-bm, Number.MIN_VALUE),
+          matched: markedWords(`${String(row.marked_text)} ${String(row.marked_tags)}`),
+        };
+      });
+    })();
+  }
+
+  /** The rowids of `memories_fts` to search: one namespace's range, or all; undefined for a namespace never used. */
+  private ftsRange(namespace: string | null): [bigint, bigint] | undefined {
+    if (namespace === null) return [-(2n ** 63n), 2n ** 63n - 1n];
+    const row = this.sql('SELECT id FROM memory_namespaces WHERE name = ?').get(namespace) as { id: number } | undefined;
+    return row ? ftsRowidRange(row.id) : undefined;
   }
 
   async list(query: MemoryListQuery = {}): Promise<MemoryRecord[]> {
