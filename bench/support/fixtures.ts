@@ -54,11 +54,12 @@ export function stepNotes(step: number): NewNote[] {
   ];
 }
 
-/** The same pragmas the store sets (src/store/sqlite/open-database.ts): WAL, synchronous=FULL. */
+/** The same pragmas the store sets (src/store/sqlite/open-database.ts): WAL, synchronous=FULL, checkpoint every 2000 pages. */
 export function openRawDatabase(file: string): Database.Database {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  db.pragma('wal_autocheckpoint = 2000');
   return db;
 }
 

@@ -36,7 +36,6 @@ CREATE TABLE tasks (
   expires_at        INTEGER,
   pruned_at         INTEGER
 );
-CREATE INDEX tasks_by_update ON tasks (updated_at DESC);
 
 -- Apart from the header, which is rewritten at every step: a definition with a long fixed plan would otherwise
 -- make every step's commit grow with the plan.
@@ -74,7 +73,7 @@ CREATE TABLE notes (
   step       INTEGER,
   created_at INTEGER NOT NULL,
   PRIMARY KEY (task_id, seq)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE llm_turns (
   task_id           TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,

@@ -23,6 +23,9 @@ export function openDatabase(file: string): Database.Database {
     db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
+    // Checkpoint the WAL every 8 MiB rather than every 4 MiB: a step commit touches about 11 pages, and fewer,
+    // larger checkpoints keep them out of all but the slowest half-percent of commits.
+    db.pragma('wal_autocheckpoint = 2000');
     db.pragma('foreign_keys = ON');
     migrate(db, file);
     return db;
