@@ -69,6 +69,14 @@ describe('an LLM task end to end (real SDK over HTTP to the scripted server)', (
 
     const status = JSON.parse((await cli(['status', '--json'])).stdout);
     expect(status[0].usage).toEqual({ prompt_tokens: 50, completion_tokens: 25, requests: 5 });
+
+    // Step 2 starts from the factual state step 1 left, within one run just as after a restart.
+    const step2 = server.chatRequests().find((r) => callKind(r) === 'step' && stepOf(r) === 2)!;
+    const context = step2.body.messages[1].content as string;
+    expect(step2.body.messages.map((m: { role: string }) => m.role)).toEqual(['system', 'user']);
+    expect(context).toContain('Step 1 (draft): draft written to notes.md');
+    expect(context).toContain('- the project has no tests directory');
+    expect(context).toContain('Continue from step 2: review');
   });
 
   it('rebuilds the context from factual state after a restart between steps', async () => {

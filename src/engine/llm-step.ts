@@ -3,7 +3,7 @@ import type { ChatResponse, ToolSpec } from '../llm/client.js';
 import type { NewNote, StepRecord } from '../store/types.js';
 import type { Tool } from '../tools/types.js';
 import { truncateOutput } from '../tools/truncate.js';
-import { resumeContext, stepSystemPrompt, type RecalledMemory } from './context.js';
+import { resumeContext, stepSystemPrompt, type FactualState } from './context.js';
 import { performEffect } from './effects.js';
 import { StepFailedError } from './errors.js';
 import { journaledChat } from './llm-turns.js';
@@ -19,12 +19,11 @@ export interface StepOutput {
  * journaled, so after a crash the recorded turns replay — same tool calls, same keys — and the loop goes live
  * where the journal ends.
  */
-export async function runLlmStep(ctx: RunContext, step: StepRecord, tools: Map<string, Tool>, memories: RecalledMemory[]): Promise<StepOutput> {
+export async function runLlmStep(ctx: RunContext, step: StepRecord, state: FactualState, tools: Map<string, Tool>): Promise<StepOutput> {
   const { task } = ctx;
-  const [steps, notes] = await Promise.all([ctx.store.getSteps(task.id), ctx.store.getNotes(task.id)]);
   const messages: ChatCompletionMessageParam[] = [
     { role: 'system', content: stepSystemPrompt(task) },
-    { role: 'user', content: resumeContext({ task, steps, notes, memories }, step.n) },
+    { role: 'user', content: resumeContext(state, step.n) },
   ];
   const toolSpecs: ToolSpec[] = [...tools.values()].map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
   const stepNotes: NewNote[] = [];

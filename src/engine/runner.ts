@@ -151,6 +151,8 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
     emit({ type: 'planned', taskId: task.id, steps: steps.map((s) => ({ n: s.n, name: s.name })), byLlm: plan.byLlm });
   }
   const usesLlm = plannedByLlm || steps.some((s) => !s.spec.run);
+  // The factual state the LLM steps start from, read once and kept current as steps complete.
+  const notes = usesLlm ? await store.getNotes(task.id) : [];
   let tools: Map<string, Tool> | undefined;
   let memories: RecalledMemory[] | undefined;
 
@@ -172,7 +174,7 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
           memories = memory && task.definition.memory.recall ? await memory.recall(task, ctx.llm) : [];
           if (memories.length > 0) emit({ type: 'memory-recalled', taskId: task.id, count: memories.length });
         }
-        output = await runLlmStep(ctx, current, tools, memories);
+        output = await runLlmStep(ctx, current, { task, steps, notes, memories }, tools);
       }
     } catch (error) {
       if (error instanceof StepFailedError) emit({ type: 'step-failed', taskId: task.id, n: step.n, name: step.name, error: error.message });
@@ -183,9 +185,11 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
     await store.completeStep(task.id, step.n, output);
     failpoint('after-step-commit');
     Object.assign(step, { status: 'completed', result: output.result });
+    const now = Date.now();
+    notes.push(...output.notes.map((note) => ({ ...note, taskId: task.id, seq: 0, createdAt: now })));
     emit({ type: 'step-completed', taskId: task.id, n: step.n, total: steps.length, name: step.name, result: output.result });
   }
-  return compileFinalResult(ctx, await store.getSteps(task.id), usesLlm);
+  return compileFinalResult(ctx, steps, usesLlm);
 }
 
 /**
