@@ -69,3 +69,10 @@ export class TaskLeasedError extends AgentrunError {
     );
   }
 }
+
+/** A fenced write found that another runner holds the task's lease now; nothing was written. */
+export class LeaseLostError extends AgentrunError {
+  constructor(taskId: string) {
+    super(`another runner took over task ${taskId}; this one stopped`, ExitCode.interrupted);
+  }
+}

@@ -50,7 +50,7 @@ export async function performEffect(ctx: RunContext, call: EffectCall): Promise<
     }
     // 'approved' (by a person, or `resolve --retry`) falls through and runs.
   } else if (call.approve) {
-    await store.putEffect(journalEntry(ctx, call, 'awaiting-approval'));
+    await store.putEffect(journalEntry(ctx, call, 'awaiting-approval'), ctx.lease.fence());
     const answer = await askPerson(ctx, call, 'approval');
     if (answer) return answer;
   }
@@ -74,15 +74,15 @@ async function settleUnknownOutcome(ctx: RunContext, call: EffectCall): Promise<
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.stopped();
       // A check that cannot tell leaves the outcome as unknown as no check at all: a person decides.
-      await ctx.store.settleEffect(call.key, 'uncertain', null);
+      await ctx.store.settleEffect(call.key, 'uncertain', null, ctx.lease.fence());
       return askPerson(ctx, call, 'uncertain-effect', `its check failed (${(error as Error).message.split('\n')[0]})`);
     }
     if (!answer.done) return undefined;
     const output = answer.output || 'already done (confirmed by check)';
-    await ctx.store.settleEffect(call.key, 'done', output);
+    await ctx.store.settleEffect(call.key, 'done', output, ctx.lease.fence());
     return { status: 'done', output, replayed: true };
   }
-  await ctx.store.settleEffect(call.key, 'uncertain', null);
+  await ctx.store.settleEffect(call.key, 'uncertain', null, ctx.lease.fence());
   return askPerson(ctx, call, 'uncertain-effect', 'it has no check');
 }
 
@@ -107,12 +107,12 @@ async function askPerson(
       return undefined;
     case 'done': {
       const output = 'marked done by a person';
-      await ctx.store.settleEffect(call.key, 'done', output);
+      await ctx.store.settleEffect(call.key, 'done', output, ctx.lease.fence());
       return { status: 'done', output, replayed: true };
     }
     case 'skip': {
       const output = 'skipped by a person: it did not run';
-      await ctx.store.settleEffect(call.key, 'skipped', output);
+      await ctx.store.settleEffect(call.key, 'skipped', output, ctx.lease.fence());
       return { status: 'skipped', output, replayed: true };
     }
     case 'abort':
@@ -122,8 +122,7 @@ async function askPerson(
 
 async function execute(ctx: RunContext, call: EffectCall): Promise<EffectOutcome> {
   throwIfStopped(ctx);
-  await assertLeaseHeld(ctx);
-  await ctx.store.putEffect(journalEntry(ctx, call, 'intent'));
+  await ctx.store.putEffect(journalEntry(ctx, call, 'intent'), ctx.lease.fence());
   failpoint('after-intent');
   let outcome: EffectOutcome;
   try {
@@ -135,9 +134,8 @@ async function execute(ctx: RunContext, call: EffectCall): Promise<EffectOutcome
     outcome = { status: 'failed', output: (error as Error).message, replayed: false };
   }
   failpoint('before-outcome');
-  // A runner that was taken over meanwhile must not write the journal the new holder now owns.
-  await assertLeaseHeld(ctx);
-  await ctx.store.settleEffect(call.key, outcome.status, outcome.output);
+  // Fenced: a runner that was taken over meanwhile must not write the journal the new holder now owns.
+  await ctx.store.settleEffect(call.key, outcome.status, outcome.output, ctx.lease.fence());
   failpoint('after-tool');
   return outcome;
 }

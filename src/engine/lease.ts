@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { TaskLeasedError } from '../errors.js';
-import type { Store } from '../store/types.js';
+import type { LeaseFence, Store } from '../store/types.js';
 
 export interface LeaseTiming {
   /** How long a lease lasts without a heartbeat. */
@@ -80,6 +80,11 @@ export class Lease {
       })();
     }, this.timing.heartbeatMs);
     this.timer.unref();
+  }
+
+  /** For journal writes that must happen only while we hold the lease (checked in their own transaction). */
+  fence(): LeaseFence {
+    return { taskId: this.taskId, owner: this.owner, ttlMs: this.timing.ttlMs };
   }
 
   /** Renews now; false if the lease is no longer ours. */

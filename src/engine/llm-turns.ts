@@ -1,6 +1,5 @@
 import type { ChatRequest, ChatResponse } from '../llm/client.js';
 import type { TurnPhase } from '../store/types.js';
-import { assertLeaseHeld } from './effects.js';
 import { BudgetExceededError } from './errors.js';
 import { failpoint } from './failpoints.js';
 import { throwIfStopped, type RunContext } from './run-context.js';
@@ -26,7 +25,6 @@ export async function journaledChat(ctx: RunContext, at: TurnPosition, request: 
   const llm = await ctx.llm();
   const response = await llm.chat({ ...request, model: ctx.task.model ?? '', signal: ctx.signal });
   failpoint('before-llm-journal');
-  await assertLeaseHeld(ctx);
   await ctx.store.recordTurn({
     taskId: ctx.task.id,
     phase: at.phase,
@@ -35,7 +33,7 @@ export async function journaledChat(ctx: RunContext, at: TurnPosition, request: 
     response,
     promptTokens: response.usage.promptTokens,
     completionTokens: response.usage.completionTokens,
-  });
+  }, ctx.lease.fence());
   failpoint('after-llm-response');
   ctx.usage.promptTokens += response.usage.promptTokens;
   ctx.usage.completionTokens += response.usage.completionTokens;

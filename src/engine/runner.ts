@@ -1,4 +1,4 @@
-import { AgentrunError, ExitCode, TaskNotFoundError, UsageError } from '../errors.js';
+import { AgentrunError, ExitCode, LeaseLostError, TaskNotFoundError, UsageError } from '../errors.js';
 import { createLlmClient, type LlmClient } from '../llm/client.js';
 import type { StepRecord, Store, TaskRecord } from '../store/types.js';
 import { createToolRegistry } from '../tools/registry.js';
@@ -181,8 +181,7 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
       throw error;
     }
     failpoint('before-step-commit');
-    await assertLeaseHeld(ctx);
-    await store.completeStep(task.id, step.n, output);
+    await store.completeStep(task.id, step.n, output, ctx.lease.fence());
     failpoint('after-step-commit');
     Object.assign(step, { status: 'completed', result: output.result });
     const now = Date.now();
@@ -209,7 +208,7 @@ async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppe
   const { store, task, emit } = ctx;
   // An error raised because we aborted (e.g. the SDK's abort error) is really the stop reason.
   const cause = stopReason && ctx.signal.aborted ? stopReason : error;
-  const leaseLost = (cause instanceof RunStoppedError && cause.why === 'lease-lost') || !(await ctx.lease.confirm());
+  const leaseLost = (cause instanceof RunStoppedError && cause.why === 'lease-lost') || cause instanceof LeaseLostError || !(await ctx.lease.confirm());
   if (leaseLost) {
     // The task belongs to another runner now: write nothing.
     emit({ type: 'task-finished', taskId: task.id, status: 'interrupted', result: null, error: `another runner took over task ${task.id}; this one stopped` });

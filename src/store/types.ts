@@ -139,6 +139,16 @@ export interface StepCompletion {
   notes: NewNote[];
 }
 
+/**
+ * Makes a journal write conditional on still holding the task's lease, in the same transaction (and renews it): a
+ * runner that was taken over gets LeaseLostError and writes nothing.
+ */
+export interface LeaseFence {
+  taskId: string;
+  owner: string;
+  ttlMs: number;
+}
+
 export interface Store {
   /** Where the data lives, for messages (a file path or a redacted URL). */
   readonly location: string;
@@ -159,20 +169,20 @@ export interface Store {
   getSteps(id: string): Promise<StepRecord[]>;
   startStep(id: string, n: number, attempt: { attempts: number; firstTurn: number }): Promise<void>;
   /** One transaction: the step's row, its notes and the task's header. Bytes written do not grow with the task. */
-  completeStep(id: string, n: number, completion: StepCompletion): Promise<void>;
+  completeStep(id: string, n: number, completion: StepCompletion, fence?: LeaseFence): Promise<void>;
   /** One transaction: the step failed, and the task with it. */
   failStep(id: string, n: number, error: string): Promise<void>;
   getNotes(id: string): Promise<NoteRecord[]>;
 
   /** Journals an LLM response and adds its tokens to the task (and step) in one transaction. */
-  recordTurn(turn: Omit<TurnRecord, 'createdAt'>): Promise<void>;
+  recordTurn(turn: Omit<TurnRecord, 'createdAt'>, fence?: LeaseFence): Promise<void>;
   getTurns(id: string, phase: TurnPhase, step: number, fromTurn?: number): Promise<TurnRecord[]>;
 
   getEffect(key: string): Promise<EffectRecord | undefined>;
   getEffects(taskId: string): Promise<EffectRecord[]>;
   /** Inserts the effect, or replaces the status of an existing one with the same key. */
-  putEffect(effect: NewEffect): Promise<void>;
-  settleEffect(key: string, status: EffectStatus, output: string | null): Promise<void>;
+  putEffect(effect: NewEffect, fence?: LeaseFence): Promise<void>;
+  settleEffect(key: string, status: EffectStatus, output: string | null, fence?: LeaseFence): Promise<void>;
   /** Journals the process group an effect runs in, so a resume after a crash can stop an orphan before deciding. */
   setEffectProcess(key: string, process: string | null): Promise<void>;
 

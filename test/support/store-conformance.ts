@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LeaseLostError } from '../../src/errors.js';
 import type { NewTask, Store } from '../../src/store/types.js';
 import { TaskFileSchema } from '../../src/task/schema.js';
 
@@ -143,6 +144,33 @@ export function testStore(subject: StoreUnderTest): void {
       expect(await store.renewLease('t1', 'host:1', 60_000)).toBe(false);
       await store.releaseLease('t1', 'host:2');
       expect(await store.acquireLease('t1', 'host:3', 60_000)).toEqual({ acquired: true });
+    });
+
+    it('fenced journal writes happen only while the lease is held, and renew it', async () => {
+      await store.createTask(newTask('t1'));
+      await store.savePlan('t1', definition.plan!);
+      await store.acquireLease('t1', 'host:1', 60_000);
+      const mine = { taskId: 't1', owner: 'host:1', ttlMs: 60_000 };
+      const stale = { taskId: 't1', owner: 'host:2', ttlMs: 60_000 };
+      const effect = { key: 't1:1:1:1', taskId: 't1', step: 1, turn: 1, call: 1, tool: 'charge', args: '{}', status: 'intent' as const };
+      await store.putEffect(effect, mine);
+      await expect(store.settleEffect('t1:1:1:1', 'done', 'by the stale runner', stale)).rejects.toThrow(LeaseLostError);
+      await expect(store.recordTurn({ taskId: 't1', phase: 'step', step: 1, turn: 1, response: {}, promptTokens: 5, completionTokens: 5 }, stale)).rejects.toThrow(
+        LeaseLostError,
+      );
+      await expect(store.completeStep('t1', 1, { result: 'stale', notes: [{ kind: 'discovery', text: 'x', reasoning: null, step: 1 }] }, stale)).rejects.toThrow(
+        LeaseLostError,
+      );
+      await expect(store.putEffect({ ...effect, key: 't1:1:1:2' }, stale)).rejects.toThrow(LeaseLostError);
+      // Nothing of the stale runner's writes landed.
+      expect(await store.getEffect('t1:1:1:1')).toMatchObject({ status: 'intent', output: null });
+      expect(await store.getEffect('t1:1:1:2')).toBeUndefined();
+      expect(await store.getTurns('t1', 'step', 1)).toEqual([]);
+      expect((await store.getSteps('t1'))[0]!.status).toBe('pending');
+      expect(await store.getNotes('t1')).toEqual([]);
+      expect((await store.getTask('t1'))!.usage.requests).toBe(0);
+      await store.settleEffect('t1:1:1:1', 'done', 'ok', mine);
+      expect(await store.getEffect('t1:1:1:1')).toMatchObject({ status: 'done', output: 'ok' });
     });
 
     it('lets anyone take an expired lease', async () => {

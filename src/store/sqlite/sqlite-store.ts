@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
+import { LeaseLostError } from '../../errors.js';
 import type { StepDefinition } from '../../task/schema.js';
 import type {
   EffectRecord,
   EffectStatus,
+  LeaseFence,
   LeaseResult,
   NewEffect,
   NewTask,
@@ -137,9 +139,10 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async completeStep(id: string, n: number, completion: StepCompletion): Promise<void> {
+  async completeStep(id: string, n: number, completion: StepCompletion, fence?: LeaseFence): Promise<void> {
     const now = Date.now();
     this.db.transaction(() => {
+      this.holdFence(fence, now);
       this.sql(`UPDATE steps SET status = 'completed', result = ?, error = NULL, finished_at = ? WHERE task_id = ? AND n = ?`).run(completion.result, now, id, n);
       if (completion.notes.length > 0) {
         const { next } = this.sql('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM notes WHERE task_id = ?').get(id) as { next: number };
@@ -162,9 +165,10 @@ export class SqliteStore implements Store {
     return (this.sql('SELECT * FROM notes WHERE task_id = ? ORDER BY seq').all(id) as Row[]).map(toNote);
   }
 
-  async recordTurn(turn: Omit<TurnRecord, 'createdAt'>): Promise<void> {
+  async recordTurn(turn: Omit<TurnRecord, 'createdAt'>, fence?: LeaseFence): Promise<void> {
     const now = Date.now();
     this.db.transaction(() => {
+      this.holdFence(fence, now);
       this.sql(
         `INSERT INTO llm_turns (task_id, phase, step, turn, response, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(turn.taskId, turn.phase, turn.step, turn.turn, JSON.stringify(turn.response), turn.promptTokens, turn.completionTokens, now);
@@ -194,17 +198,31 @@ export class SqliteStore implements Store {
     return (this.sql('SELECT * FROM effects WHERE task_id = ? ORDER BY step, turn, call').all(taskId) as Row[]).map(toEffect);
   }
 
-  async putEffect(effect: NewEffect): Promise<void> {
+  async putEffect(effect: NewEffect, fence?: LeaseFence): Promise<void> {
     const now = Date.now();
-    this.sql(
-      `INSERT INTO effects (key, task_id, step, turn, call, tool, args, status, output, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET status = excluded.status, output = excluded.output, updated_at = excluded.updated_at`,
-    ).run(effect.key, effect.taskId, effect.step, effect.turn, effect.call, effect.tool, effect.args, effect.status, effect.output ?? null, now, now);
+    this.db.transaction(() => {
+      this.holdFence(fence, now);
+      this.sql(
+        `INSERT INTO effects (key, task_id, step, turn, call, tool, args, status, output, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET status = excluded.status, output = excluded.output, updated_at = excluded.updated_at`,
+      ).run(effect.key, effect.taskId, effect.step, effect.turn, effect.call, effect.tool, effect.args, effect.status, effect.output ?? null, now, now);
+    })();
   }
 
-  async settleEffect(key: string, status: EffectStatus, output: string | null): Promise<void> {
-    this.sql('UPDATE effects SET status = ?, output = ?, process = NULL, updated_at = ? WHERE key = ?').run(status, output, Date.now(), key);
+  async settleEffect(key: string, status: EffectStatus, output: string | null, fence?: LeaseFence): Promise<void> {
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.holdFence(fence, now);
+      this.sql('UPDATE effects SET status = ?, output = ?, process = NULL, updated_at = ? WHERE key = ?').run(status, output, now, key);
+    })();
+  }
+
+  /** Inside a transaction: renews the fence's lease, or throws (rolling the transaction back) if it is not held. */
+  private holdFence(fence: LeaseFence | undefined, now: number): void {
+    if (!fence) return;
+    const held = this.sql('UPDATE tasks SET lease_expires_at = ?, heartbeat_at = ? WHERE id = ? AND lease_owner = ?').run(now + fence.ttlMs, now, fence.taskId, fence.owner);
+    if (held.changes === 0) throw new LeaseLostError(fence.taskId);
   }
 
   async setEffectProcess(key: string, process: string | null): Promise<void> {
