@@ -1,21 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, spawnCli, waitFor } from './support/cli.js';
 import { ledgerScript, ledgerTask } from './support/ledger-task.js';
-import { startOpenAIServer, type FakeOpenAI } from './support/openai-server.js';
-import { tempDir } from './support/temp-dir.js';
+import { type FakeOpenAI } from './support/openai-server.js';
+import { useScriptedWorkspace } from './support/scripted-workspace.js';
 
 let server: FakeOpenAI;
 let dir: string;
 let db: string;
-
-beforeEach(async () => {
-  server = await startOpenAIServer();
-  dir = tempDir();
-  db = path.join(dir, 'agentrun.db');
-});
-afterEach(() => server.close());
+useScriptedWorkspace((workspace) => ({ server, dir, db } = workspace));
 
 function cli(args: string[], env: Record<string, string> = {}) {
   return runCli([...args, '--db', db], { cwd: dir, env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'k', ...env } });

@@ -1,21 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
 import { callKind, stepOf, turnOf } from './support/llm-script.js';
-import { startOpenAIServer, type FakeOpenAI, type RecordedRequest, type Reply } from './support/openai-server.js';
-import { tempDir } from './support/temp-dir.js';
+import { type FakeOpenAI, type RecordedRequest, type Reply } from './support/openai-server.js';
+import { useScriptedWorkspace } from './support/scripted-workspace.js';
 
 let server: FakeOpenAI;
 let dir: string;
 let db: string;
-
-beforeEach(async () => {
-  server = await startOpenAIServer();
-  dir = tempDir();
-  db = path.join(dir, 'agentrun.db');
-});
-afterEach(() => server.close());
+useScriptedWorkspace((workspace) => ({ server, dir, db } = workspace));
 
 const TASK = `
 goal: Write notes about the project

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from './support/cli.js';
-import { startOpenAIServer, type FakeOpenAI, type RecordedRequest, type Reply } from './support/openai-server.js';
-import { tempDir } from './support/temp-dir.js';
+import { type FakeOpenAI, type RecordedRequest, type Reply } from './support/openai-server.js';
+import { useScriptedWorkspace } from './support/scripted-workspace.js';
 
 const FACT = 'The staging deploy key lives in vault at secret/zephyr-staging';
 const HEADING = 'Relevant memories from earlier tasks:';
@@ -11,13 +11,7 @@ const HEADING = 'Relevant memories from earlier tasks:';
 let server: FakeOpenAI;
 let dir: string;
 let db: string;
-
-beforeEach(async () => {
-  server = await startOpenAIServer();
-  dir = tempDir();
-  db = path.join(dir, 'agentrun.db');
-});
-afterEach(() => server.close());
+useScriptedWorkspace((workspace) => ({ server, dir, db } = workspace));
 
 /** Runs the CLI on this test's database (`--db` goes before a `--`, so it is never taken as a search word). */
 function cli(args: string[]): Promise<CliResult> {

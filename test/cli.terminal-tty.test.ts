@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, REPO_ROOT, runCli } from './support/cli.js';
 import { ledgerScript, ledgerTask } from './support/ledger-task.js';
 import { callKind, planReply } from './support/llm-script.js';
-import { startOpenAIServer, type FakeOpenAI } from './support/openai-server.js';
-import { tempDir } from './support/temp-dir.js';
+import type { FakeOpenAI } from './support/openai-server.js';
+import { useScriptedWorkspace } from './support/scripted-workspace.js';
 
 /**
  * The terminal view, driven in a real pseudo-terminal: tmux runs the CLI in a detached 120x40 pane, the test types
@@ -92,13 +92,7 @@ describe('in a terminal', () => {
   let server: FakeOpenAI;
   let dir: string;
   let db: string;
-
-  beforeEach(async () => {
-    server = await startOpenAIServer();
-    dir = tempDir();
-    db = path.join(dir, 'agentrun.db');
-  });
-  afterEach(() => server.close());
+  useScriptedWorkspace((workspace) => ({ server, dir, db } = workspace));
 
   const llmEnv = () => ({ OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'test-key' });
 
