@@ -3,6 +3,7 @@ import { memoryTextHash } from '../../memory/terms.js';
 import type { AddedMemory, EmbeddedMemory, MemoryHit, MemoryKind, MemoryListQuery, MemoryRecord, MemoryStore, NewMemory } from '../../memory/types.js';
 import { ftsMatchExpression } from './fts-query.js';
 import { ftsRowidRange } from './migration-0002-memories.js';
+import { preparedStatements } from './prepared.js';
 
 type Row = Record<string, unknown>;
 /** A match ranked by `search`: the memory's id and its bm25() (lower is better). */
@@ -28,17 +29,10 @@ const MARKED = /\u0002([^\u0003]*)\u0003/g;
  * Synchronous underneath like the rest of the SQLite store; async to honour `MemoryStore`.
  */
 export class SqliteMemoryStore implements MemoryStore {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly sql: (text: string) => Database.Statement;
 
-  constructor(private readonly db: Database.Database) {}
-
-  private sql(text: string): Database.Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+  constructor(private readonly db: Database.Database) {
+    this.sql = preparedStatements(db);
   }
 
   async add(memory: NewMemory): Promise<AddedMemory> {

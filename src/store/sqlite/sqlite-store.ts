@@ -23,6 +23,7 @@ import { TASK_STATUSES } from '../types.js';
 import { openDatabase } from './open-database.js';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
 import { toEffect, toNote, toStep, toTask, toTurn, type Row } from './rows.js';
+import { preparedStatements } from './prepared.js';
 
 /** A task row with its definition, as `toTask` reads it. */
 const TASK_COLUMNS = 't.*, d.definition';
@@ -46,12 +47,13 @@ const PATCH_COLUMNS: Record<keyof TaskPatch, string> = {
 export class SqliteStore implements Store {
   readonly location: string;
   private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly sql: (text: string) => Database.Statement;
   readonly memories: SqliteMemoryStore;
 
   private constructor(file: string) {
     this.location = file;
     this.db = openDatabase(file);
+    this.sql = preparedStatements(this.db);
     this.memories = new SqliteMemoryStore(this.db);
   }
 
@@ -59,14 +61,6 @@ export class SqliteStore implements Store {
     return new SqliteStore(file);
   }
 
-  private sql(text: string): Database.Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
-  }
 
   async close(): Promise<void> {
     this.db.close();
