@@ -1,32 +1,20 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { CommandToolSchema } from '../src/task/schema.js';
 import { createCommandTool } from '../src/tools/command-tool.js';
 import { ToolError, type ToolContext } from '../src/tools/types.js';
+import { tempDir } from './support/temp-dir.js';
+import { toolContext } from './support/tool-context.js';
 
 let workspace: string;
 
 beforeEach(() => {
-  workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'agentrun-command-tools-'));
+  workspace = tempDir('agentrun-command-tools-');
 });
 
-afterEach(() => {
-  fs.rmSync(workspace, { recursive: true, force: true });
-});
-
-function context(overrides: Partial<ToolContext> = {}): ToolContext {
-  return {
-    workspace,
-    taskId: 'task-7',
-    step: 3,
-    idempotencyKey: 'task-7:3:2:1',
-    signal: new AbortController().signal,
-    outputLimit: 8192,
-    ...overrides,
-  };
-}
+const context = (overrides: Partial<ToolContext> = {}) =>
+  toolContext(workspace, { taskId: 'task-7', step: 3, idempotencyKey: 'task-7:3:2:1', ...overrides });
 
 /** Goes through the task-file schema, so defaults (timeout, parameters, …) are the real ones. */
 function commandTool(definition: Record<string, unknown>) {

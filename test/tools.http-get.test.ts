@@ -4,6 +4,7 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpGetTool } from '../src/tools/http-get.js';
 import { ToolError, type ToolContext } from '../src/tools/types.js';
+import { toolContext } from './support/tool-context.js';
 
 let server: http.Server;
 let base: string;
@@ -53,17 +54,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-function context(overrides: Partial<ToolContext> = {}): ToolContext {
-  return {
-    workspace: os.tmpdir(),
-    taskId: 'task-1',
-    step: 1,
-    idempotencyKey: 'task-1:1:1:1',
-    signal: new AbortController().signal,
-    outputLimit: 8192,
-    ...overrides,
-  };
-}
+const context = (overrides: Partial<ToolContext> = {}) => toolContext(os.tmpdir(), overrides);
 
 describe('http_get', () => {
   it('is idempotent and needs no approval', () => {

@@ -1,31 +1,18 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { shellTool } from '../src/tools/shell.js';
 import { ToolError, type ToolContext } from '../src/tools/types.js';
+import { tempDir } from './support/temp-dir.js';
+import { toolContext } from './support/tool-context.js';
 
 let workspace: string;
 
 beforeEach(() => {
-  workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'agentrun-shell-'));
+  workspace = tempDir('agentrun-shell-');
 });
 
-afterEach(() => {
-  fs.rmSync(workspace, { recursive: true, force: true });
-});
-
-function context(overrides: Partial<ToolContext> = {}): ToolContext {
-  return {
-    workspace,
-    taskId: 'task-1',
-    step: 1,
-    idempotencyKey: 'task-1:1:1:1',
-    signal: new AbortController().signal,
-    outputLimit: 8192,
-    ...overrides,
-  };
-}
+const context = (overrides: Partial<ToolContext> = {}) => toolContext(workspace, overrides);
 
 describe('shell', () => {
   it('is not idempotent', () => {

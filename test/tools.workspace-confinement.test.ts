@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ToolError, type ToolContext } from '../src/tools/types.js';
+import { ToolError } from '../src/tools/types.js';
 import { listFilesTool, readFileTool, writeFileTool } from '../src/tools/workspace-files.js';
+import { toolContext } from './support/tool-context.js';
 
 let root: string;
 let workspace: string;
@@ -22,16 +23,7 @@ afterEach(() => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-function context(outputLimit = 8192): ToolContext {
-  return {
-    workspace,
-    taskId: 'task-1',
-    step: 1,
-    idempotencyKey: 'task-1:1:1:1',
-    signal: new AbortController().signal,
-    outputLimit,
-  };
-}
+const context = (outputLimit = 8192) => toolContext(workspace, { outputLimit });
 
 describe('read_file and write_file', () => {
   it('writes a file, creating parent directories, and reads it back', async () => {
