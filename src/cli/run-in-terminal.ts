@@ -47,7 +47,7 @@ export async function runInTerminal(store: Store, taskId: string, options: Termi
       onEvent: (event) => view.onEvent(event),
     });
     view.stop();
-    reportOutcome(outcome.task, outcome.exitCode, options.json, style);
+    reportOutcome(outcome.task, outcome.exitCode, options.json, style, outcome.waitingEffect);
     return outcome.exitCode;
   } finally {
     view.stop();
@@ -65,7 +65,7 @@ async function spinnerView(store: Store, taskId: string, style: Style): Promise<
 }
 
 /** The outcome: the result (or JSON) on stdout; for a task that stopped, why and what to run next on stderr. */
-export function reportOutcome(task: TaskRecord, exitCode: number, json: boolean | undefined, style: Style = plain): void {
+export function reportOutcome(task: TaskRecord, exitCode: number, json: boolean | undefined, style: Style = plain, waitingEffect?: string): void {
   if (json) {
     output.json({
       task_id: task.id,
@@ -83,6 +83,6 @@ export function reportOutcome(task: TaskRecord, exitCode: number, json: boolean 
   }
   if (task.status === 'cancelled') return;
   output.info(`task ${task.id} is ${paintStatus(style, task.status)}${task.error ? `: ${task.error}` : ''}`);
-  const hint = exitCode === ExitCode.needsAttention ? nextStepHint({ ...task, status: 'needs-attention' }) : `continue with: agentrun resume ${task.id}`;
+  const hint = exitCode === ExitCode.needsAttention ? nextStepHint({ ...task, status: 'needs-attention' }, waitingEffect) : `continue with: agentrun resume ${task.id}`;
   if (hint) output.info(style.bold(hint));
 }

@@ -6,7 +6,7 @@ import type { Tool } from '../tools/types.js';
 import { runCommandStep } from './command-step.js';
 import type { RecalledMemory } from './context.js';
 import { assertLeaseHeld } from './effects.js';
-import { BudgetExceededError, PlanInvalidError, RunStoppedError, StepFailedError } from './errors.js';
+import { BudgetExceededError, NeedsAttentionError, PlanInvalidError, RunStoppedError, StepFailedError } from './errors.js';
 import type { EventListener } from './events.js';
 import { failpoint } from './failpoints.js';
 import { compileFinalResult } from './final-result.js';
@@ -45,6 +45,8 @@ export interface RunOptions {
 export interface RunOutcome {
   task: TaskRecord;
   exitCode: ExitCode;
+  /** When the task needs a person: the key of the effect waiting for a decision. */
+  waitingEffect?: string;
 }
 
 /**
@@ -227,14 +229,14 @@ async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppe
       await store.failStep(task.id, cause.step, message);
       await store.updateTask(task.id, { expiresAt: now + task.definition.retention });
     } else await store.updateTask(task.id, { status: 'failed', error: message, reason: failureReason(cause), finishedAt: now, expiresAt: now + task.definition.retention });
-  } else if (cause.exitCode === ExitCode.needsAttention) {
-    await store.updateTask(task.id, { status: 'needs-attention', error: message, reason: (cause as { reason?: string }).reason ?? 'effect' });
+  } else if (cause instanceof NeedsAttentionError) {
+    await store.updateTask(task.id, { status: 'needs-attention', error: message, reason: cause.reason });
   } else {
     await store.updateTask(task.id, { status: 'interrupted', error: message, reason: null });
   }
   const after = (await store.getTask(task.id))!;
   emit({ type: 'task-finished', taskId: task.id, status: after.status, result: null, error: message });
-  return { task: after, exitCode: cause.exitCode };
+  return { task: after, exitCode: cause.exitCode, waitingEffect: cause instanceof NeedsAttentionError ? cause.effectKey : undefined };
 }
 
 function failureReason(error: AgentrunError): string {

@@ -3,11 +3,11 @@ import { isResumable } from './task-state.js';
 
 /**
  * What a person runs next to move a stopped task on, or undefined when there is nothing to do. `effectKey` is the
- * effect waiting for a decision, when the caller knows it (otherwise it is read from the task's error).
+ * effect waiting for a decision, for a task that needs a person.
  */
 export function nextStepHint(task: Pick<TaskRecord, 'id' | 'status' | 'reason' | 'error' | 'leaseOwner' | 'leaseExpiresAt' | 'prunedAt'>, effectKey?: string): string | undefined {
   if (task.status === 'needs-attention') {
-    const key = effectKey ?? /effect (\S+)\)/.exec(task.error ?? '')?.[1] ?? '<effect-key>';
+    const key = effectKey ?? '<effect-key>';
     return task.reason === 'approval'
       ? `approve with: agentrun approve ${task.id} ${key}   (or --deny), then: agentrun resume ${task.id}`
       : `decide with: agentrun resolve ${task.id} ${key} --retry|--done|--skip, then: agentrun resume ${task.id}`;
