@@ -3,7 +3,8 @@ import { UsageError } from '../errors.js';
 import { isInteractive, type AttendedOptions } from './interactive.js';
 import { paintStatus, styleFor } from './render/style.js';
 import { renderTable } from './render/table.js';
-import { isResumable, isStale, statusLabel } from './render/task-state.js';
+import { isResumable, isStale } from '../engine/task-state.js';
+import { statusLabel } from './render/status-label.js';
 import { ago } from './render/time.js';
 
 /**

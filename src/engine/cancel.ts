@@ -1,6 +1,6 @@
 import { TaskNotFoundError, UsageError } from '../errors.js';
 import type { Store } from '../store/types.js';
-import { hasLiveLease } from './resume-all.js';
+import { hasLiveLease } from './task-state.js';
 
 /**
  * Cancels a task. A task with a live runner is asked to stop at its next safe point (the runner marks it

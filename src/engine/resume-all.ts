@@ -1,18 +1,13 @@
 import { ExitCode, TaskLeasedError } from '../errors.js';
 import type { Store, TaskRecord } from '../store/types.js';
-import { isDeadLocalOwner } from './lease.js';
 import { runTask, type RunOptions } from './runner.js';
-
-/** A lease is live when someone holds it, it has not expired, and its holder is not a process we know is dead. */
-export function hasLiveLease(task: TaskRecord, now = Date.now()): boolean {
-  return task.leaseOwner !== null && (task.leaseExpiresAt ?? 0) > now && !isDeadLocalOwner(task.leaseOwner);
-}
+import { isSweepable } from './task-state.js';
 
 /** What `resume --all` picks up: interrupted tasks, and running or planning ones whose runner is gone. */
 export async function resumableTasks(store: Store, limit?: number): Promise<TaskRecord[]> {
   const candidates = await store.listTasks({ statuses: ['interrupted', 'running', 'planning'] });
   const now = Date.now();
-  return candidates.filter((t) => !hasLiveLease(t, now)).slice(0, limit);
+  return candidates.filter((t) => isSweepable(t, now)).slice(0, limit);
 }
 
 /** Worst first: a failure needs a fix, a person must decide, an interruption only needs another run. */

@@ -7,7 +7,8 @@ import { output } from '../output.js';
 import { renderCheckpoint } from '../render/checkpoint.js';
 import { nextStepHint } from '../render/next-step.js';
 import { styleFor } from '../render/style.js';
-import { isResumable, statusLabel } from '../render/task-state.js';
+import { isResumable } from '../../engine/task-state.js';
+import { statusLabel } from '../render/status-label.js';
 import { withStore } from '../with-store.js';
 
 export interface InspectOptions {

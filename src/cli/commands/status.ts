@@ -3,7 +3,8 @@ import { TASK_STATUSES, type TaskRecord, type TaskStatus } from '../../store/typ
 import { output } from '../output.js';
 import { count, paintStatus, styleFor, type Style } from '../render/style.js';
 import { renderTable } from '../render/table.js';
-import { isResumable, isStale, isSweepable, statusLabel } from '../render/task-state.js';
+import { isResumable, isStale, isSweepable } from '../../engine/task-state.js';
+import { statusLabel } from '../render/status-label.js';
 import { ago } from '../render/time.js';
 import { withStore } from '../with-store.js';
 

@@ -1,5 +1,5 @@
 import type { TaskRecord } from '../../store/types.js';
-import { isResumable } from './task-state.js';
+import { isResumable } from '../../engine/task-state.js';
 
 /**
  * What a person runs next to move a stopped task on, or undefined when there is nothing to do. `effectKey` is the

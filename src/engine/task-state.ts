@@ -1,17 +1,20 @@
-import { isDeadLocalOwner } from '../../engine/lease.js';
-import type { TaskRecord } from '../../store/types.js';
+import type { TaskRecord } from '../store/types.js';
+import { isDeadLocalOwner } from './lease.js';
 
 /** What these judgements read of a task. */
 export type TaskState = Pick<TaskRecord, 'status' | 'leaseOwner' | 'leaseExpiresAt' | 'prunedAt'>;
+
+/** Someone is running the task: a lease that has not expired, held by a process not known to be dead. */
+export function hasLiveLease(task: TaskState, now = Date.now()): boolean {
+  return task.leaseOwner !== null && (task.leaseExpiresAt ?? 0) > now && !isDeadLocalOwner(task.leaseOwner);
+}
 
 /**
  * A `running` (or `planning`) task whose runner is gone: its lease expired, it never had one, or its holder is a
  * process on this host that no longer exists (kill -9, reboot). Nothing will move it on until someone resumes it.
  */
 export function isStale(task: TaskState, now = Date.now()): boolean {
-  if (task.status !== 'running' && task.status !== 'planning') return false;
-  if (task.leaseOwner === null || (task.leaseExpiresAt ?? 0) <= now) return true;
-  return isDeadLocalOwner(task.leaseOwner);
+  return (task.status === 'running' || task.status === 'planning') && !hasLiveLease(task, now);
 }
 
 /** Tasks `agentrun resume <id>` can move on: stopped ones, failed ones (their failed step runs again), stale ones; not gc'd ones. */
@@ -22,12 +25,7 @@ export function isResumable(task: TaskState, now = Date.now()): boolean {
   return isStale(task, now);
 }
 
-/** Tasks `agentrun resume --all` picks up by itself: interrupted and stale ones (a person decides the rest). */
+/** Tasks `agentrun resume --all` picks up by itself: interrupted and stale ones nobody runs (a person decides the rest). */
 export function isSweepable(task: TaskState, now = Date.now()): boolean {
-  return task.status === 'interrupted' || isStale(task, now);
-}
-
-/** The status as a person should read it: "running (stale)" for a running task nobody is running. */
-export function statusLabel(task: TaskState, now = Date.now()): string {
-  return isStale(task, now) ? `${task.status} (stale)` : task.status;
+  return task.prunedAt === null && (task.status === 'interrupted' || isStale(task, now)) && !hasLiveLease(task, now);
 }
