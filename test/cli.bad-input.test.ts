@@ -78,11 +78,24 @@ describe('unknown task ids and bad options', () => {
     expectCleanRefusal(badLimit);
   });
 
-  it('a mistyped command suggests the right one', async () => {
+  it('a mistyped command or option: one line with the suggestion on it, exit 2', async () => {
     const dir = tempDir();
-    const result = await runCli(['stauts'], { cwd: dir });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('(Did you mean status?)');
+    const command = await runCli(['stauts'], { cwd: dir });
+    expect(command.code).toBe(2);
+    expect(command.stdout).toBe('');
+    expect(command.stderr).toBe("agentrun: unknown command 'stauts' (did you mean status?)\n");
+    const sub = await runCli(['memory', 'serch', 'x'], { cwd: dir });
+    expect(sub.code).toBe(2);
+    expect(sub.stderr).toBe("agentrun: unknown command 'serch' (did you mean search?)\n");
+    const option = await runCli(['start', '--tsk', 'nightly.yaml'], { cwd: dir });
+    expect(option.code).toBe(2);
+    expect(option.stderr).toBe("agentrun: unknown option '--tsk' (did you mean --task?)\n");
+    const missing = await runCli(['cancel'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("agentrun: missing required argument 'task-id'\n");
+    const noValue = await runCli(['resume', '--all', '--limit'], { cwd: dir });
+    expect(noValue.code).toBe(2);
+    expect(noValue.stderr).toBe("agentrun: option '--limit <n>' argument missing\n");
   });
 });
 

@@ -37,6 +37,8 @@ describe('a non-idempotent tool without a check, cut off mid-call', () => {
 
     const resolved = await cli(['resolve', 'pay', 'pay:1:1:1', '--retry']);
     expect(resolved.code).toBe(0);
+    expect(resolved.stdout).toBe('effect pay:1:1:1 (charge): retry\n');
+    expect(resolved.stderr).toBe('continue with: agentrun resume pay\n');
     const done = await cli(['resume', 'pay']);
     expect(done.code).toBe(0);
     expect(ledger()).toEqual(['pay:1:1:1 {"order":"order-1"}']);
@@ -96,7 +98,9 @@ describe('approval', () => {
     expect(first.stderr).toContain('approve with: agentrun approve ap ap:1:1:1');
     expect(ledger()).toEqual([]);
 
-    expect((await cli(['approve', 'ap'])).code).toBe(0);
+    const approved = await cli(['approve', 'ap']);
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toMatch(/^approved charge .* \[ap:1:1:1\]\n$/);
     expect((await cli(['resume', 'ap'])).code).toBe(0);
     expect(ledger()).toEqual(['ap:1:1:1 {"order":"order-1"}']);
   });

@@ -73,6 +73,8 @@ describe('fork', () => {
     expect((await cli(['start', '--task', 'quick.yaml', '--id', 'orig'])).code).toBe(0);
     const forked = await cli(['fork', 'orig', '--from-step', '3', '--id', 'again']);
     expect(forked.code).toBe(0);
+    // What a script captures is the new id; the sentence is on stderr.
+    expect(forked.stdout).toBe('again\n');
     expect(forked.stderr).toContain('forked orig from step 3 as again');
     expect((await cli(['resume', 'again'])).code).toBe(0);
     expect(count('again 1')).toBe(0);
@@ -100,11 +102,15 @@ describe('export and import', () => {
     const { dir, cli, count } = setup();
     writeFileSync(path.join(dir, 'quick.yaml'), quickTask());
     await cli(['start', '--task', 'quick.yaml', '--id', 'moving'], { AGENTRUN_FAILPOINTS: 'after-step-commit@2' });
-    expect((await cli(['export', 'moving', '-o', 'moving.json'])).code).toBe(0);
+    const exported = await cli(['export', 'moving', '-o', 'moving.json']);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toBe('exported moving (running, 2/4 steps) to moving.json\n');
 
     const other = path.join(dir, 'other.db');
     const imported = await runCli(['import', 'moving.json', '--db', other], { cwd: dir });
     expect(imported.code).toBe(0);
+    expect(imported.stdout).toBe('moving\n');
+    expect(imported.stderr).toContain('continue with: agentrun resume moving');
     const resumed = await runCli(['resume', 'moving', '--db', other], { cwd: dir });
     expect(resumed.code).toBe(0);
     expect([1, 2, 3, 4].map((n) => count(`moving ${n}`))).toEqual([1, 1, 1, 1]);
@@ -142,7 +148,9 @@ describe('retention', () => {
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toContain('pass --yes');
 
-    expect((await cli(['gc', '--yes'])).code).toBe(0);
+    const collected = await cli(['gc', '--yes']);
+    expect(collected.code).toBe(0);
+    expect(collected.stdout).toBe('removed the journals of 1 task(s): old\n');
     const listed = JSON.parse((await cli(['status', '--json'])).stdout).map((t: { task_id: string }) => t.task_id);
     expect(listed).toEqual(['fresh']);
     const all = JSON.parse((await cli(['status', '--all', '--json'])).stdout);
@@ -191,7 +199,7 @@ describe('cancel', () => {
     const running = spawnCli(['start', '--task', 'slow.yaml', '--id', 'busy', '--db', db], { cwd: dir, env: { AGENTRUN_HEARTBEAT_MS: '100' } });
     await waitFor(() => count('busy 2') === 1, 'the slow step');
     const cancel = await cli(['cancel', 'busy', '--yes']);
-    expect(cancel.stderr).toContain('it will stop at its next safe point');
+    expect(cancel.stdout).toContain('it will stop at its next safe point');
     const stopped = await running.done;
     expect(stopped.code).toBe(1);
     expect(count('busy 3')).toBe(0);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { renderStatusTable, resumeHint } from '../src/cli/commands/status.js';
+import { renderStatusTable, resumeHint } from '../src/cli/actions/status.js';
 import { useColour } from '../src/cli/interactive.js';
 import { confirm } from '../src/cli/prompts.js';
 import { plain } from '../src/cli/render/style.js';
@@ -118,7 +118,7 @@ describe('non-interactive runs (pipes, no TTY)', () => {
     const heavy = /node_modules\/(chalk|ora|@inquirer)\//;
     expect(await loaded(['--version'])).not.toMatch(heavy);
     const status = await loaded(['status', '--db', db]);
-    expect(status).toContain('dist/cli/commands/status.js');
+    expect(status).toContain('dist/cli/actions/status.js');
     expect(status).not.toMatch(heavy);
     // The control: asked for colour, status does load chalk (and still not ora or the prompts).
     const coloured = await loaded(['status', '--db', db], { ...COLOUR_UNSET, FORCE_COLOR: '1' });

@@ -23,7 +23,7 @@ const bootMs = performance.now();
 lap();
 await import('zod');
 const zodMs = lap();
-await import(dist('cli/commands/resume.js'));
+await import(dist('cli/actions/resume.js'));
 const resumeModulesMs = lap();
 const { createLlmClient } = (await import(dist('llm/client.js'))) as typeof import('../../src/llm/client.js');
 const client = await createLlmClient({ retry: { maxAttempts: 1, initialDelay: 0, maxDelay: 0 }, timeoutMs: 10_000 });

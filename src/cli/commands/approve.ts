@@ -1,31 +1,21 @@
-import { TaskNotFoundError, UsageError } from '../../errors.js';
-import { output } from '../output.js';
-import { withStore } from '../with-store.js';
-import { pendingEffect, reopenTask } from './resolve.js';
+import { examples, sharedOptions, type CommandContext, type OptionsOf, type Program } from '../command-kit.js';
 
-export interface ApproveOptions {
-  taskId: string;
-  key?: string;
-  deny?: boolean;
-  db?: string;
+function declare(program: Program) {
+  return program
+    .command('approve')
+    .description('approve (or --deny) calls awaiting approval, one by key or all of a task')
+    .argument('<task-id>')
+    .argument('[effect-key]')
+    .option('--deny', 'do not run it; tell the LLM it was denied')
+    .addOption(sharedOptions.db())
+    .addHelpText('after', examples('agentrun approve 01JD3M4W6X0000000000000000 && agentrun resume 01JD3M4W6X0000000000000000'));
 }
 
-/** Approves (or with --deny, skips) calls awaiting approval: one by key, or all of the task's. */
-export async function run(options: ApproveOptions): Promise<number> {
-  return withStore(options.db, async (store) => {
-    const task = await store.getTask(options.taskId);
-    if (!task) throw new TaskNotFoundError(options.taskId);
-    const effects = options.key
-      ? [await pendingEffect(store, options.taskId, options.key, ['awaiting-approval'])]
-      : (await store.getEffects(options.taskId)).filter((e) => e.status === 'awaiting-approval');
-    if (effects.length === 0) throw new UsageError(`task ${options.taskId} has no call awaiting approval`);
-    for (const effect of effects) {
-      if (options.deny) await store.settleEffect(effect.key, 'skipped', 'denied by a person: it did not run');
-      else await store.settleEffect(effect.key, 'approved', null);
-      output.info(`${options.deny ? 'denied' : 'approved'} ${effect.tool} ${effect.args} [${effect.key}]`);
-    }
-    await reopenTask(store, options.taskId);
-    output.info(`continue with: agentrun resume ${options.taskId}`);
-    return 0;
+export type ApproveOptions = OptionsOf<ReturnType<typeof declare>> & { taskId: string; key: string | undefined };
+
+export function register(program: Program, context: CommandContext): void {
+  declare(program).action(async (taskId, key, opts) => {
+    const { run } = await import('../actions/approve.js');
+    context.exit(await run({ taskId, key, ...opts }));
   });
 }

@@ -1,27 +1,20 @@
-import { cancelTask } from '../../engine/cancel.js';
-import { TaskNotFoundError } from '../../errors.js';
-import { output } from '../output.js';
-import { confirm } from '../prompts.js';
-import { withStore } from '../with-store.js';
+import { examples, sharedOptions, type CommandContext, type OptionsOf, type Program } from '../command-kit.js';
 
-export interface CancelOptions {
-  taskId: string;
-  yes?: boolean;
-  db?: string;
+function declare(program: Program) {
+  return program
+    .command('cancel')
+    .description('cancel a task: a running one stops at its next safe point, a stopped one is marked cancelled')
+    .argument('<task-id>')
+    .addOption(sharedOptions.confirmed())
+    .addOption(sharedOptions.db())
+    .addHelpText('after', examples('agentrun cancel nightly-2026-11-24 --yes'));
 }
 
-/** Cancels a task: a running one stops at its next safe point, a stopped one is marked cancelled now. */
-export async function run(options: CancelOptions): Promise<number> {
-  return withStore(options.db, async (store) => {
-    const task = await store.getTask(options.taskId);
-    if (!task) throw new TaskNotFoundError(options.taskId);
-    if (!(await confirm(`Cancel task ${task.id} (${task.status}, ${task.completedCount}/${task.stepCount} steps)?`, options))) return 0;
-    const outcome = await cancelTask(store, options.taskId);
-    output.info(
-      outcome === 'requested'
-        ? `task ${task.id} is running elsewhere (${task.leaseOwner}); it will stop at its next safe point and be marked cancelled`
-        : `task ${task.id} cancelled`,
-    );
-    return 0;
+export type CancelOptions = OptionsOf<ReturnType<typeof declare>> & { taskId: string };
+
+export function register(program: Program, context: CommandContext): void {
+  declare(program).action(async (taskId, opts) => {
+    const { run } = await import('../actions/cancel.js');
+    context.exit(await run({ taskId, ...opts }));
   });
 }

@@ -1,25 +1,20 @@
-import { writeFileSync } from 'node:fs';
-import { exportTask } from '../../engine/transfer.js';
-import { output } from '../output.js';
-import { withStore } from '../with-store.js';
+import { examples, sharedOptions, type CommandContext, type OptionsOf, type Program } from '../command-kit.js';
 
-export interface ExportOptions {
-  taskId: string;
-  output?: string;
-  db?: string;
+function declare(program: Program) {
+  return program
+    .command('export')
+    .description("write a task's checkpoint document (JSON), to move it to another machine")
+    .argument('<task-id>')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .addOption(sharedOptions.db())
+    .addHelpText('after', examples('agentrun export nightly-1 -o nightly-1.json   # then on the other machine: agentrun import nightly-1.json'));
 }
 
-/** Writes the checkpoint document (JSON) to stdout or a file, to move the task to another machine. */
-export async function run(options: ExportOptions): Promise<number> {
-  return withStore(options.db, async (store) => {
-    const doc = await exportTask(store, options.taskId);
-    const text = `${JSON.stringify(doc, null, 2)}\n`;
-    if (options.output) {
-      writeFileSync(options.output, text, { mode: 0o600 });
-      output.info(`exported ${doc.task_id} (${doc.status}, ${doc.completed.length}/${doc.plan.length} steps) to ${options.output}`);
-    } else {
-      process.stdout.write(text);
-    }
-    return 0;
+export type ExportOptions = OptionsOf<ReturnType<typeof declare>> & { taskId: string };
+
+export function register(program: Program, context: CommandContext): void {
+  declare(program).action(async (taskId, opts) => {
+    const { run } = await import('../actions/export.js');
+    context.exit(await run({ taskId, ...opts }));
   });
 }

@@ -1,25 +1,23 @@
-import { UsageError } from '../../errors.js';
-import { forkTask } from '../../engine/fork.js';
-import { output } from '../output.js';
-import { withStore } from '../with-store.js';
+import { examples, sharedOptions, type CommandContext, type OptionsOf, type Program } from '../command-kit.js';
 
-export interface ForkOptions {
-  taskId: string;
-  fromStep: string;
-  id?: string;
-  model?: string;
-  db?: string;
-  json?: boolean;
+function declare(program: Program) {
+  return program
+    .command('fork')
+    .description('a new task with the steps before N copied and the rest to run again (a better model, a fixed cause)')
+    .argument('<task-id>')
+    .requiredOption('--from-step <n>', 'the first step to run again')
+    .option('--id <id>', 'the new task id')
+    .option('--model <name>', 'the model for the new task')
+    .addOption(sharedOptions.db())
+    .addOption(sharedOptions.json('print the new task id as JSON'))
+    .addHelpText('after', examples('NEW=$(agentrun fork 01JD3M4W6X0000000000000000 --from-step 3 --model gpt-4o) && agentrun resume "$NEW"'));
 }
 
-/** A new task with the source's steps before N copied and the rest pending; resume it to run them. */
-export async function run(options: ForkOptions): Promise<number> {
-  const fromStep = Number(options.fromStep);
-  if (!Number.isInteger(fromStep)) throw new UsageError(`--from-step must be a step number, got "${options.fromStep}"`);
-  return withStore(options.db, async (store) => {
-    const task = await forkTask(store, options.taskId, { fromStep, id: options.id, model: options.model });
-    if (options.json) output.json({ task_id: task.id, forked_from: options.taskId, from_step: fromStep });
-    else output.info(`forked ${options.taskId} from step ${fromStep} as ${task.id}; run it with: agentrun resume ${task.id}`);
-    return 0;
+export type ForkOptions = OptionsOf<ReturnType<typeof declare>> & { taskId: string };
+
+export function register(program: Program, context: CommandContext): void {
+  declare(program).action(async (taskId, opts) => {
+    const { run } = await import('../actions/fork.js');
+    context.exit(await run({ taskId, ...opts }));
   });
 }

@@ -1,29 +1,22 @@
-import { collectGarbage } from '../../engine/gc.js';
-import { UsageError } from '../../errors.js';
-import { parseDuration } from '../../task/duration.js';
-import { output } from '../output.js';
-import { confirm } from '../prompts.js';
-import { withStore } from '../with-store.js';
+import { examples, sharedOptions, type CommandContext, type OptionsOf, type Program } from '../command-kit.js';
 
-export interface GcOptions {
-  olderThan?: string;
-  dryRun?: boolean;
-  yes?: boolean;
-  json?: boolean;
-  db?: string;
+function declare(program: Program) {
+  return program
+    .command('gc')
+    .description('remove the journals and steps of finished tasks past retention (summary rows stay)')
+    .option('--older-than <duration>', "instead of each task's own retention: finished longer ago than this (7d, 12h)")
+    .option('--dry-run', 'only list what would be removed')
+    .addOption(sharedOptions.confirmed())
+    .addOption(sharedOptions.db())
+    .addOption(sharedOptions.json('print the affected task ids as JSON'))
+    .addHelpText('after', examples('agentrun gc --older-than 30d --yes'));
 }
 
-/** Removes the journals and steps of finished tasks past retention; their summary rows stay (`status --all`). */
-export async function run(options: GcOptions): Promise<number> {
-  const olderThanMs = options.olderThan === undefined ? undefined : parseDuration(options.olderThan);
-  if (olderThanMs === undefined && options.olderThan !== undefined) throw new UsageError(`--older-than takes a duration like 7d, 12h or 30m, got "${options.olderThan}"`);
-  return withStore(options.db, async (store) => {
-    const candidates = await collectGarbage(store, { olderThanMs, dryRun: true });
-    const ids = candidates.map((t) => t.id);
-    if (!options.dryRun && ids.length > 0 && !(await confirm(`Remove the journals of ${ids.length} finished task(s)?`, options))) return 0;
-    if (!options.dryRun) await collectGarbage(store, { olderThanMs, dryRun: false });
-    if (options.json) output.json({ dry_run: Boolean(options.dryRun), tasks: ids });
-    else output.info(`${options.dryRun ? 'would remove' : 'removed'} the journals of ${ids.length} task(s)${ids.length ? `: ${ids.join(', ')}` : ''}`);
-    return 0;
+export type GcOptions = OptionsOf<ReturnType<typeof declare>>;
+
+export function register(program: Program, context: CommandContext): void {
+  declare(program).action(async (opts) => {
+    const { run } = await import('../actions/gc.js');
+    context.exit(await run(opts));
   });
 }

@@ -1,20 +1,21 @@
-import { importTask } from '../../engine/transfer.js';
-import { output } from '../output.js';
-import { withStore } from '../with-store.js';
+import { examples, sharedOptions, type CommandContext, type OptionsOf, type Program } from '../command-kit.js';
 
-export interface ImportOptions {
-  file: string;
-  as?: string;
-  workspace?: string;
-  db?: string;
+function declare(program: Program) {
+  return program
+    .command('import')
+    .description('read an exported checkpoint into this database; resume it here')
+    .argument('<file>')
+    .option('--as <id>', 'import under a new id (needed if the id exists here)')
+    .option('--workspace <dir>', "the task's workspace here (default: the exported one if it exists, else the current directory)")
+    .addOption(sharedOptions.db())
+    .addHelpText('after', examples('agentrun resume "$(agentrun import nightly-1.json)"'));
 }
 
-/** Reads an exported checkpoint into this database; the task can then be resumed here. */
-export async function run(options: ImportOptions): Promise<number> {
-  return withStore(options.db, async (store) => {
-    const task = await importTask(store, options.file, { as: options.as, workspace: options.workspace, cwd: process.cwd() });
-    output.info(`imported ${task.id} (${task.status}, ${task.completedCount}/${task.stepCount} steps, workspace ${task.workspace})`);
-    if (task.status !== 'completed' && task.status !== 'cancelled') output.info(`continue with: agentrun resume ${task.id}`);
-    return 0;
+export type ImportOptions = OptionsOf<ReturnType<typeof declare>> & { file: string };
+
+export function register(program: Program, context: CommandContext): void {
+  declare(program).action(async (file, opts) => {
+    const { run } = await import('../actions/import.js');
+    context.exit(await run({ file, ...opts }));
   });
 }

@@ -1,178 +1,89 @@
-import { UsageError } from '../../errors.js';
-import { createLlmClient, type LlmClient } from '../../llm/client.js';
-import { embeddingsModelFromEnv, embedMissing } from '../../memory/embeddings.js';
-import type { RankedMemory } from '../../memory/rank.js';
-import { rankForQuery } from '../../memory/recall.js';
-import { MEMORY_KINDS, type MemoryKind, type MemoryRecord } from '../../memory/types.js';
-import { LimitsSchema, RetrySchema } from '../../task/schema.js';
-import { output } from '../output.js';
-import { oneLine } from '../render/event-line.js';
-import { renderTable } from '../render/table.js';
-import { ago } from '../render/time.js';
-import { withStore } from '../with-store.js';
+import { examples, sharedOptions, type CommandContext, type OptionsOf, type Program } from '../command-kit.js';
 
-interface CommonOptions {
-  db?: string;
-  json?: boolean;
+function declareGroup(program: Program) {
+  return program
+    .command('memory')
+    .description('long-term memory: what finished tasks learned, recalled by later tasks of the same namespace')
+    .addHelpText(
+      'after',
+      examples(
+        'agentrun memory search "staging deploy key"',
+        'agentrun memory list --namespace ops --limit 10',
+        'agentrun memory add "CI needs Node 20" --tag ci',
+        'agentrun memory forget 12',
+      ),
+    );
 }
 
-export interface MemorySearchOptions extends CommonOptions {
-  query: string;
-  namespace?: string;
-  limit?: string;
+type Group = ReturnType<typeof declareGroup>;
+
+function declareSearch(memory: Group) {
+  return memory
+    .command('search')
+    .description('memories matching a query, ranked as recall ranks them, with the reason for each')
+    .argument('<query...>', 'plain words; search syntax in them is taken literally')
+    .option('--namespace <ns>', 'only this namespace (default: every namespace)')
+    .option('--limit <n>', 'at most n memories', '10')
+    .addOption(sharedOptions.db())
+    .addOption(sharedOptions.json('print as JSON'))
+    .addHelpText('after', examples('agentrun memory search staging deploy key --namespace ops'));
 }
 
-export interface MemoryListOptions extends CommonOptions {
-  namespace?: string;
-  limit?: string;
+function declareList(memory: Group) {
+  return memory
+    .command('list')
+    .description('memories, most recently learned first')
+    .option('--namespace <ns>', 'only this namespace (default: every namespace)')
+    .option('--limit <n>', 'at most n memories', '20')
+    .addOption(sharedOptions.db())
+    .addOption(sharedOptions.json('print as JSON'))
+    .addHelpText('after', examples('agentrun memory list --namespace ops --limit 10'));
 }
 
-export interface MemoryAddOptions extends CommonOptions {
-  text: string;
-  namespace?: string;
-  kind?: string;
-  tag?: string[];
+function declareAdd(memory: Group) {
+  return memory
+    .command('add')
+    .description('remember a fact for later tasks (the same text twice is one memory)')
+    .argument('<text...>', 'the fact, stated so it makes sense on its own')
+    .option('--namespace <ns>', 'the namespace of the tasks that should recall it', 'default')
+    .option('--kind <kind>', 'note, discovery, decision or result', 'note')
+    .option('--tag <tag>', 'a tag (repeat for more)', (tag: string, tags: string[] | undefined) => [...(tags ?? []), tag])
+    .addOption(sharedOptions.db())
+    .addOption(sharedOptions.json('print as JSON'))
+    .addHelpText('after', examples('agentrun memory add "The staging deploy key is in vault at secret/deploy/staging" --namespace ops --tag deploy'));
 }
 
-export interface MemoryForgetOptions extends CommonOptions {
-  id: string;
+function declareForget(memory: Group) {
+  return memory
+    .command('forget')
+    .description('delete a memory so no later task recalls it')
+    .argument('<id>', 'the id `memory list` and `memory search` show')
+    .addOption(sharedOptions.db())
+    .addOption(sharedOptions.json('print as JSON'))
+    .addHelpText('after', examples('agentrun memory forget 12'));
 }
 
-/** `memory search <query>`: memories ranked exactly as recall ranks them, with each one's score and reason. */
-export async function search(options: MemorySearchOptions): Promise<number> {
-  const limit = parseLimit(options.limit, 10);
-  const namespace = parseNamespace(options.namespace);
-  const embeddingsModel = embeddingsModelFromEnv();
-  return withStore(options.db, async (store) => {
-    const ranked = (
-      await rankForQuery(store.memories, { namespace: namespace ?? null, query: options.query, embeddingsModel, llm: embeddingsModel ? llmClient : undefined })
-    ).slice(0, limit);
-    if (options.json) {
-      output.json(ranked.map(rankedJson));
-      return 0;
-    }
-    if (ranked.length === 0) {
-      output.info(`no memories match "${oneLine(options.query, 80)}"${namespace ? ` in namespace "${namespace}"` : ''}`);
-      return 0;
-    }
-    output.result(ranked.map(renderRanked).join('\n\n'));
-    return 0;
+export type MemorySearchOptions = OptionsOf<ReturnType<typeof declareSearch>> & { query: string };
+export type MemoryListOptions = OptionsOf<ReturnType<typeof declareList>>;
+export type MemoryAddOptions = OptionsOf<ReturnType<typeof declareAdd>> & { text: string };
+export type MemoryForgetOptions = OptionsOf<ReturnType<typeof declareForget>> & { id: string };
+
+export function register(program: Program, context: CommandContext): void {
+  const memory = declareGroup(program);
+  declareSearch(memory).action(async (query, opts) => {
+    const { search } = await import('../actions/memory.js');
+    context.exit(await search({ query: query.join(' '), ...opts }));
   });
-}
-
-/** `memory list`: the most recently confirmed memories first. */
-export async function list(options: MemoryListOptions): Promise<number> {
-  const limit = parseLimit(options.limit, 20);
-  const namespace = parseNamespace(options.namespace);
-  return withStore(options.db, async (store) => {
-    const memories = await store.memories.list({ namespace, limit });
-    if (options.json) {
-      output.json(memories.map(memoryJson));
-      return 0;
-    }
-    if (memories.length === 0) {
-      output.info(`no memories yet${namespace ? ` in namespace "${namespace}"` : ''}: tasks write them when they complete, or add one with \`agentrun memory add "<text>"\``);
-      return 0;
-    }
-    const rows = memories.map((m) => [String(m.id), m.namespace, m.kind, `${m.usefulCount}/${m.recallCount}`, String(m.sources.length), m.text.replace(/\s+/g, ' '), ago(m.confirmedAt)]);
-    output.result(renderTable(['ID', 'NAMESPACE', 'KIND', 'USEFUL', 'SOURCES', 'TEXT', 'UPDATED'], rows, { flex: 5, width: process.stdout.columns ?? 120 }));
-    return 0;
+  declareList(memory).action(async (opts) => {
+    const { list } = await import('../actions/memory.js');
+    context.exit(await list(opts));
   });
-}
-
-/** `memory add <text>`: a fact a person wants later tasks to know. The same text again adds nothing new. */
-export async function add(options: MemoryAddOptions): Promise<number> {
-  const text = options.text.trim();
-  if (!text) throw new UsageError('memory add needs the text to remember, e.g. agentrun memory add "Builds need Node 20"');
-  const namespace = parseNamespace(options.namespace) ?? 'default';
-  const kind = parseKind(options.kind);
-  const tags = (options.tag ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
-  const embeddingsModel = embeddingsModelFromEnv();
-  return withStore(options.db, async (store) => {
-    const { id, created } = await store.memories.add({ namespace, kind, text, tags, taskId: null });
-    if (embeddingsModel) await embedMissing(store.memories, namespace, embeddingsModel, llmClient);
-    if (options.json) output.json({ id, created, namespace });
-    else output.result(created ? `added memory ${id} to namespace "${namespace}"` : `memory ${id} in namespace "${namespace}" already says this; kept it`);
-    return 0;
+  declareAdd(memory).action(async (text, opts) => {
+    const { add } = await import('../actions/memory.js');
+    context.exit(await add({ text: text.join(' '), ...opts }));
   });
-}
-
-/** `memory forget <id>`: later tasks no longer recall it. */
-export async function forget(options: MemoryForgetOptions): Promise<number> {
-  const id = parseId(options.id);
-  return withStore(options.db, async (store) => {
-    if (!(await store.memories.forget(id))) throw new UsageError(`no memory with id ${id} (see \`agentrun memory list\`)`);
-    if (options.json) output.json({ id, forgotten: true });
-    else output.result(`forgot memory ${id}`);
-    return 0;
+  declareForget(memory).action(async (id, opts) => {
+    const { forget } = await import('../actions/memory.js');
+    context.exit(await forget({ id, ...opts }));
   });
-}
-
-/** The client for embeddings outside a task: the task-file defaults for retries and timeout. */
-function llmClient(): Promise<LlmClient> {
-  const limits = LimitsSchema.parse({});
-  return createLlmClient({ retry: RetrySchema.parse({}), timeoutMs: limits.llmTimeout });
-}
-
-function renderRanked(r: RankedMemory): string {
-  const m = r.memory;
-  return [`#${m.id}  ${m.kind}  ${m.namespace}  score ${r.score.toFixed(2)}`, `    ${oneLine(m.text, 300)}`, `    ${r.reason}`].join('\n');
-}
-
-function memoryJson(m: MemoryRecord) {
-  return {
-    id: m.id,
-    namespace: m.namespace,
-    kind: m.kind,
-    text: m.text,
-    tags: m.tags,
-    sources: m.sources,
-    recall_count: m.recallCount,
-    useful_count: m.usefulCount,
-    created_at: new Date(m.createdAt).toISOString(),
-    confirmed_at: new Date(m.confirmedAt).toISOString(),
-    last_recalled_at: m.lastRecalledAt === null ? null : new Date(m.lastRecalledAt).toISOString(),
-    embedding_model: m.embeddingModel,
-  };
-}
-
-function rankedJson(r: RankedMemory) {
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  return {
-    ...memoryJson(r.memory),
-    score: round(r.score),
-    reason: r.reason,
-    matched: r.matched,
-    parts: {
-      relevance: round(r.parts.relevance),
-      similarity: r.parts.similarity === null ? null : round(r.parts.similarity),
-      recency: round(r.parts.recency),
-      usefulness: round(r.parts.usefulness),
-    },
-  };
-}
-
-function parseLimit(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--limit must be a positive whole number, got "${value}"`);
-  return n;
-}
-
-function parseNamespace(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (!value.trim()) throw new UsageError('--namespace must not be empty');
-  return value;
-}
-
-function parseKind(value: string | undefined): MemoryKind {
-  if (value === undefined) return 'note';
-  if (!(MEMORY_KINDS as readonly string[]).includes(value)) throw new UsageError(`unknown kind "${value}": use one of ${MEMORY_KINDS.join(', ')}`);
-  return value as MemoryKind;
-}
-
-function parseId(value: string): number {
-  const id = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(id) || id < 1) throw new UsageError(`a memory id is a positive whole number (see \`agentrun memory list\`), got "${value}"`);
-  return id;
 }

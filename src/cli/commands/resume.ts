@@ -1,28 +1,34 @@
-import { output } from '../output.js';
-import { chooseTaskToResume, requireTaskIdOrTerminal } from '../prompts.js';
-import { runInTerminal } from '../run-in-terminal.js';
-import { withStore } from '../with-store.js';
+import { examples, sharedOptions, type CommandContext, type OptionsOf, type Program } from '../command-kit.js';
 
-export interface ResumeOptions {
-  taskId: string | undefined;
-  db?: string;
-  force?: boolean;
-  json?: boolean;
-  /** false with --no-input: never prompt. */
-  input?: boolean;
-  signal: AbortSignal;
+function declare(program: Program) {
+  return program
+    .command('resume')
+    .description('continue a task from its last checkpoint')
+    .argument('[task-id]')
+    .option('--all', 'resume every interrupted task and every running one whose lease expired (for cron)')
+    .option('--limit <n>', 'with --all: at most n tasks')
+    .option('--concurrency <n>', 'with --all: n tasks at a time', '1')
+    .option('--force', 'take the task over even if another runner holds its lease')
+    .addOption(sharedOptions.db())
+    .addOption(sharedOptions.json())
+    .addOption(sharedOptions.noInput())
+    .addOption(sharedOptions.unattended())
+    .addHelpText(
+      'after',
+      examples(
+        'agentrun resume 01JD3M4W6X0000000000000000',
+        'agentrun resume                     # on a terminal: pick one of the resumable tasks',
+        'agentrun resume --all --concurrency 4',
+      ),
+    );
 }
 
-/** Continues a task from its last checkpoint: completed steps are never run again. */
-export async function run(options: ResumeOptions): Promise<number> {
-  // No id: a list to choose from on a terminal; elsewhere a usage error, before the database is opened.
-  requireTaskIdOrTerminal(options.taskId, options);
-  return withStore(options.db, async (store) => {
-    const taskId = options.taskId ?? (await chooseTaskToResume(store));
-    if (!taskId) {
-      output.info('nothing to resume: no task is interrupted, failed or waiting for a person (see `agentrun status`)');
-      return 0;
-    }
-    return runInTerminal(store, taskId, options);
+export type ResumeOptions = OptionsOf<ReturnType<typeof declare>> & { taskId: string | undefined; signal: AbortSignal };
+
+export function register(program: Program, context: CommandContext): void {
+  declare(program).action(async (taskId, opts) => {
+    const options = { taskId, ...opts, signal: context.interruptSignal() };
+    const { run } = opts.all ? await import('../actions/resume-all.js') : await import('../actions/resume.js');
+    context.exit(await run(options));
   });
 }

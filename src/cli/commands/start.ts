@@ -1,63 +1,33 @@
-import { UsageError } from '../../errors.js';
-import { createTask } from '../../engine/create-task.js';
-import { assertLlmConfigured } from '../../llm/client.js';
-import { definitionFromGoal, loadTaskFile } from '../../task/load.js';
-import type { TaskDefinition } from '../../task/schema.js';
-import { isInteractive } from '../interactive.js';
-import { output } from '../output.js';
-import { askForGoal } from '../prompts.js';
-import { reportOutcome, runInTerminal } from '../run-in-terminal.js';
-import { withStore } from '../with-store.js';
+import { examples, sharedOptions, type CommandContext, type OptionsOf, type Program } from '../command-kit.js';
 
-export interface StartOptions {
-  goal: string[];
-  task?: string;
-  id?: string;
-  db?: string;
-  model?: string;
-  json?: boolean;
-  /** false with --no-input: never prompt. */
-  input?: boolean;
-  signal: AbortSignal;
+function declare(program: Program) {
+  return program
+    .command('start')
+    .description('create a task from a goal or a task file, and run it')
+    .argument('[goal...]', 'what the task should achieve (on a terminal, asked for when left out)')
+    .option('--task <file>', 'a task file (.yaml or .json)')
+    .option('--id <id>', 'the task id; an existing id resumes that task (idempotent, for cron)')
+    .option('--model <name>', 'the LLM model (default: $AGENTRUN_MODEL, the task file, gpt-4o-mini)')
+    .addOption(sharedOptions.db())
+    .addOption(sharedOptions.json())
+    .addOption(sharedOptions.noInput())
+    .addOption(sharedOptions.unattended())
+    .addHelpText(
+      'after',
+      examples(
+        'agentrun start --task tasks/hello-offline.yaml',
+        'agentrun start                      # on a terminal: asks what the task should do',
+        'agentrun start "Summarise docs/*.md into REPORT.md"',
+        'agentrun start --task tasks/nightly.yaml --id nightly-2026-11-24',
+      ),
+    );
 }
 
-/**
- * Creates a task and runs it. With `--id` it is idempotent, which is the cron recipe: the first run starts the task,
- * a rerun after a crash resumes it, a rerun after completion prints the result and does nothing else.
- */
-export async function run(options: StartOptions): Promise<number> {
-  let goal = options.goal.join(' ').trim();
-  if (options.task && goal) throw new UsageError('give either a goal or --task FILE, not both');
-  // No goal: asked for on a terminal; elsewhere the usage error, before anything is written. A goal alone is
-  // planned by the LLM, so before asking a person to type one, say if there is no LLM to plan it.
-  if (!options.task && !goal) {
-    if (isInteractive(options)) assertLlmConfigured();
-    goal = await askForGoal(options);
-  }
-  // Validate everything before the database is touched: a bad task file writes nothing.
-  const definition = options.task ? loadTaskFile(options.task) : definitionFromGoal(goal);
-  if (needsLlm(definition)) assertLlmConfigured();
-  const model = options.model ?? process.env.AGENTRUN_MODEL;
+export type StartOptions = OptionsOf<ReturnType<typeof declare>> & { goal: string[]; signal: AbortSignal };
 
-  return withStore(options.db, async (store) => {
-    if (options.id) {
-      const existing = await store.getTask(options.id);
-      if (existing?.status === 'completed') {
-        reportOutcome(existing, 0, options.json);
-        return 0;
-      }
-      if (existing) {
-        output.info(`task ${existing.id} exists (${existing.status}); resuming it`);
-        return runInTerminal(store, existing.id, options);
-      }
-    }
-    const { task } = await createTask(store, { id: options.id, definition, cwd: process.cwd(), model });
-    output.info(`task ${task.id} created`);
-    return runInTerminal(store, task.id, options);
+export function register(program: Program, context: CommandContext): void {
+  declare(program).action(async (goal, opts) => {
+    const { run } = await import('../actions/start.js');
+    context.exit(await run({ goal, ...opts, signal: context.interruptSignal() }));
   });
-}
-
-/** A task with no fixed plan, or with an LLM step in it, will call the LLM. */
-function needsLlm(definition: TaskDefinition): boolean {
-  return !definition.plan || definition.plan.some((step) => !step.run);
 }

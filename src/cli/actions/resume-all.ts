@@ -4,20 +4,13 @@ import { UsageError } from '../../errors.js';
 import { output } from '../output.js';
 import { eventLine } from '../render/event-line.js';
 import { withStore } from '../with-store.js';
-
-export interface ResumeAllOptions {
-  limit?: string;
-  concurrency?: string;
-  db?: string;
-  json?: boolean;
-  signal: AbortSignal;
-}
+import type { ResumeOptions } from '../commands/resume.js';
 
 /**
  * Resumes every interrupted task and every running one whose lease expired, N at a time — the cron sweeper.
  * Never prompts (unattended by nature); exits with the worst of the tasks' exit codes.
  */
-export async function run(options: ResumeAllOptions): Promise<number> {
+export async function run(options: ResumeOptions): Promise<number> {
   const limit = positive(options.limit, '--limit');
   const concurrency = positive(options.concurrency, '--concurrency') ?? 1;
   return withStore(options.db, async (store) => {

@@ -1,0 +1,52 @@
+import { UsageError } from '../../errors.js';
+import { createTask } from '../../engine/create-task.js';
+import { assertLlmConfigured } from '../../llm/client.js';
+import { definitionFromGoal, loadTaskFile } from '../../task/load.js';
+import type { TaskDefinition } from '../../task/schema.js';
+import { isInteractive } from '../interactive.js';
+import { output } from '../output.js';
+import { askForGoal } from '../prompts.js';
+import { reportOutcome, runInTerminal } from '../run-in-terminal.js';
+import { withStore } from '../with-store.js';
+import type { StartOptions } from '../commands/start.js';
+
+/**
+ * Creates a task and runs it. With `--id` it is idempotent, which is the cron recipe: the first run starts the task,
+ * a rerun after a crash resumes it, a rerun after completion prints the result and does nothing else.
+ */
+export async function run(options: StartOptions): Promise<number> {
+  let goal = options.goal.join(' ').trim();
+  if (options.task && goal) throw new UsageError('give either a goal or --task FILE, not both');
+  // No goal: asked for on a terminal; elsewhere the usage error, before anything is written. A goal alone is
+  // planned by the LLM, so before asking a person to type one, say if there is no LLM to plan it.
+  if (!options.task && !goal) {
+    if (isInteractive(options)) assertLlmConfigured();
+    goal = await askForGoal(options);
+  }
+  // Validate everything before the database is touched: a bad task file writes nothing.
+  const definition = options.task ? loadTaskFile(options.task) : definitionFromGoal(goal);
+  if (needsLlm(definition)) assertLlmConfigured();
+  const model = options.model ?? process.env.AGENTRUN_MODEL;
+
+  return withStore(options.db, async (store) => {
+    if (options.id) {
+      const existing = await store.getTask(options.id);
+      if (existing?.status === 'completed') {
+        reportOutcome(existing, 0, options.json);
+        return 0;
+      }
+      if (existing) {
+        output.info(`task ${existing.id} exists (${existing.status}); resuming it`);
+        return runInTerminal(store, existing.id, options);
+      }
+    }
+    const { task } = await createTask(store, { id: options.id, definition, cwd: process.cwd(), model });
+    output.info(`task ${task.id} created`);
+    return runInTerminal(store, task.id, options);
+  });
+}
+
+/** A task with no fixed plan, or with an LLM step in it, will call the LLM. */
+function needsLlm(definition: TaskDefinition): boolean {
+  return !definition.plan || definition.plan.some((step) => !step.run);
+}
