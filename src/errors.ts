@@ -76,3 +76,22 @@ export class LeaseLostError extends AgentrunError {
     super(`another runner took over task ${taskId}; this one stopped`, ExitCode.interrupted);
   }
 }
+
+/** A `postgres://` URL that cannot be used as written (nothing was contacted). */
+export class DatabaseUrlInvalidError extends UsageError {}
+
+/**
+ * The database server refused us for a reason a person must fix: wrong credentials, a database or role that does not
+ * exist, no permission. Nothing was written.
+ */
+export class DatabaseRefusedError extends UsageError {}
+
+/**
+ * The database server cannot be reached, or the connection dropped: nothing committed is lost, and running the same
+ * command again once the server is back continues where it stopped.
+ */
+export class DatabaseUnavailableError extends AgentrunError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.interrupted, options);
+  }
+}

@@ -1,10 +1,11 @@
-import { UsageError } from '../errors.js';
 import type { Store } from './types.js';
 
-/** Opens the store a `--db` value names: a `postgres://` URL or a SQLite file path. */
+/** Opens the store a `--db` value names: a `postgres://` or `postgresql://` URL, or a SQLite file path. */
 export async function openStore(location: string): Promise<Store> {
-  if (/^postgres(ql)?:\/\//.test(location)) {
-    throw new UsageError('the PostgreSQL store is not available in this version of agentrun; use a SQLite file path');
+  // Each driver is loaded only when its store is used: a SQLite user never loads pg, nor a PostgreSQL user SQLite.
+  if (/^postgres(ql)?:\/\//i.test(location)) {
+    const { PostgresStore } = await import('./postgres/postgres-store.js');
+    return PostgresStore.open(location);
   }
   const { SqliteStore } = await import('./sqlite/sqlite-store.js');
   return SqliteStore.open(location);

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { memoryTextHash } from '../../memory/terms.js';
-import type { AddedMemory, EmbeddedMemory, MemoryHit, MemoryKind, MemoryListQuery, MemoryRecord, MemoryStore, NewMemory } from '../../memory/types.js';
+import type { AddedMemory, EmbeddedMemory, MemoryHit, MemoryListQuery, MemoryRecord, MemoryStore, NewMemory } from '../../memory/types.js';
+import { cleanTags, decodeVector, encodeVector, markedWords, toMemory } from '../memory-rows.js';
 import { ftsMatchExpression } from './fts-query.js';
 import { ftsRowidRange } from './migration-0002-memories.js';
 import { preparedStatements } from './prepared.js';
@@ -19,10 +20,6 @@ const RANK_MARGIN = 50;
 const COLUMNS = `m.id, m.namespace, m.kind, m.text, m.tags, m.created_at, m.confirmed_at, m.last_recalled_at, m.recall_count,
   m.useful_count, m.embedding_model,
   (SELECT json_group_array(task_id) FROM (SELECT task_id FROM memory_sources s WHERE s.memory_id = m.id ORDER BY added_at, task_id)) AS sources`;
-
-// highlight() wraps each matched token in these, so the words that matched can be read back (porter stemming
-// included: "deploying" in a memory matches the query word "deploy"). Control characters never occur in memories.
-const MARKED = /\u0002([^\u0003]*)\u0003/g;
 
 /**
  * Long-term memory in SQLite: rows in `memories`, BM25 ranking through the `memories_fts` FTS5 index (migration 2).
@@ -170,8 +167,7 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async setEmbedding(id: number, model: string, vector: readonly number[]): Promise<void> {
-    const blob = Buffer.from(new Float32Array(vector).buffer);
-    this.sql('UPDATE memories SET embedding = ?, embedding_model = ? WHERE id = ?').run(blob, model, id);
+    this.sql('UPDATE memories SET embedding = ?, embedding_model = ? WHERE id = ?').run(encodeVector(vector), model, id);
   }
 
   async listEmbedded(namespace: string | null, model: string, limit: number): Promise<EmbeddedMemory[]> {
@@ -189,40 +185,4 @@ export class SqliteMemoryStore implements MemoryStore {
        ORDER BY confirmed_at DESC, id DESC LIMIT ?`,
     ).all(namespace, model, limit) as { id: number; text: string }[];
   }
-}
-
-function toMemory(row: Row): MemoryRecord {
-  return {
-    id: Number(row.id),
-    namespace: String(row.namespace),
-    kind: String(row.kind) as MemoryKind,
-    text: String(row.text),
-    tags: JSON.parse(String(row.tags)) as string[],
-    sources: JSON.parse(String(row.sources ?? '[]')) as string[],
-    createdAt: Number(row.created_at),
-    confirmedAt: Number(row.confirmed_at),
-    lastRecalledAt: row.last_recalled_at == null ? null : Number(row.last_recalled_at),
-    recallCount: Number(row.recall_count),
-    usefulCount: Number(row.useful_count),
-    embeddingModel: row.embedding_model == null ? null : String(row.embedding_model),
-  };
-}
-
-function cleanTags(tags: readonly string[]): string[] {
-  return [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
-}
-
-function markedWords(marked: string): string[] {
-  const words: string[] = [];
-  for (const match of marked.matchAll(MARKED)) {
-    const word = (match[1] ?? '').toLowerCase();
-    if (word && !words.includes(word)) words.push(word);
-  }
-  return words;
-}
-
-function decodeVector(blob: Buffer): number[] {
-  // Copy into an aligned buffer: a Buffer from SQLite may start at any byte offset.
-  const bytes = Uint8Array.prototype.slice.call(blob);
-  return Array.from(new Float32Array(bytes.buffer, 0, Math.floor(bytes.byteLength / 4)));
 }

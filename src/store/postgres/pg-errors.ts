@@ -1,0 +1,52 @@
+import { AgentrunError, DatabaseRefusedError, DatabaseUnavailableError } from '../../errors.js';
+
+// SQLSTATEs a person must act on (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+const REFUSED: Record<string, string> = {
+  '28P01': 'wrong password',
+  '28000': 'not allowed to connect (unknown role, or no pg_hba.conf entry)',
+  '3D000': 'the database does not exist',
+  '42501': 'permission denied',
+  '53300': 'too many connections',
+};
+// Classes meaning "the server went away or is not ready": retrying later works.
+const UNAVAILABLE_CLASSES = ['08', '57P', '53'];
+const NETWORK: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (is the server running?)',
+  ECONNRESET: 'the connection was reset',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EPIPE: 'the connection was closed',
+  EAI_AGAIN: 'the host name could not be resolved (temporary)',
+};
+
+/** True when the error says the connection to the server is gone or could not be made (not a statement's own error). */
+export function isConnectionError(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code && (code in NETWORK || UNAVAILABLE_CLASSES.some((prefix) => code.startsWith(prefix)))) return code !== '53300';
+  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(message ?? '');
+}
+
+/**
+ * The one-line error for a failure to reach or use the server at `where` (a redacted URL), while connecting or while
+ * working on an open connection. Errors of a statement itself (a constraint, a syntax error) come back unchanged.
+ */
+export function describePgError(error: unknown, where: string, when: 'connecting' | 'working'): unknown {
+  if (error instanceof AgentrunError) return error;
+  const { code } = error as { code?: string };
+  if (code === 'ENOTFOUND') return new DatabaseRefusedError(`cannot connect to ${where}: unknown host`, { cause: error });
+  if (code && code in REFUSED && code !== '53300') return new DatabaseRefusedError(`cannot use ${where}: ${REFUSED[code]}`, { cause: error });
+  if (isConnectionError(error) || code === '53300') {
+    const why = (code && (NETWORK[code] ?? REFUSED[code])) ?? firstLine((error as Error).message);
+    const message =
+      when === 'connecting'
+        ? `cannot reach ${where}: ${why}; try again when it is back`
+        : `lost the connection to ${where}: ${why}; nothing committed is lost, run the command again when it is back`;
+    return new DatabaseUnavailableError(message, { cause: error });
+  }
+  return error;
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? 'unknown error').split('\n')[0]!.slice(0, 200);
+}

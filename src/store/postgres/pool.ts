@@ -1,0 +1,96 @@
+import pg from 'pg';
+import type { PostgresTarget } from './connection-url.js';
+import { describePgError, isConnectionError } from './pg-errors.js';
+
+/** Connections one store keeps open at most; a worker running N tasks at a time wants N + 1 (see docs/storage.md). */
+export function poolSizeFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const size = Number(env.AGENTRUN_PG_POOL);
+  return Number.isInteger(size) && size > 0 ? size : 4;
+}
+
+// BIGINT columns hold times in milliseconds and counters: well inside a double, so read them as numbers.
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+export type Durability = 'full' | 'normal';
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * The store's connections: a pool whose connections all have `search_path` set to the store's schema (so no
+ * statement names it), every error mapped to a one-line `AgentrunError` when it is the connection's fault, and
+ * `synchronous_commit` following the store's durability.
+ */
+export class PgPool {
+  private readonly pool: pg.Pool;
+  private durability: Durability = 'full';
+  private readonly applied = new WeakMap<pg.PoolClient, Durability>();
+
+  constructor(readonly target: PostgresTarget, size = poolSizeFromEnv()) {
+    this.pool = new pg.Pool({
+      connectionString: target.connectionString,
+      options: `-c search_path=${target.schema}`,
+      max: size,
+      types,
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      application_name: 'agentrun',
+    });
+    // An idle connection the server dropped (restart, pg_terminate_backend) is discarded by the pool, which emits
+    // this; without a listener Node would end the process. The next query simply takes a new connection.
+    this.pool.on('error', () => {});
+  }
+
+  setDurability(durability: Durability): void {
+    this.durability = durability;
+  }
+
+  /** One statement on any connection: a single statement is its own transaction. */
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    return this.withClient((client) => client.query<R>(text, params));
+  }
+
+  /** Runs `work` inside BEGIN … COMMIT on one connection; any error rolls back. */
+  async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        if (!isConnectionError(error)) await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw describePgError(error, this.target.redacted, 'connecting');
+    }
+    let broken: Error | undefined;
+    try {
+      if (this.applied.get(client) !== this.durability) {
+        await client.query(`SET synchronous_commit = ${this.durability === 'full' ? 'on' : 'off'}`);
+        this.applied.set(client, this.durability);
+      }
+      return await work(client);
+    } catch (error) {
+      // A connection that failed is not given back to the pool for reuse.
+      if (isConnectionError(error)) broken = error as Error;
+      throw describePgError(error, this.target.redacted, 'working');
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async end(): Promise<void> {
+    await this.pool.end();
+  }
+}

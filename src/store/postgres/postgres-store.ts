@@ -1,0 +1,313 @@
+import { TASK_STATUSES } from '../types.js';
+import type {
+  EffectRecord,
+  EffectStatus,
+  LeaseFence,
+  LeaseResult,
+  NewEffect,
+  NewTask,
+  NoteRecord,
+  StepCompletion,
+  StepRecord,
+  Store,
+  TaskBundle,
+  TaskPatch,
+  TaskQuery,
+  TaskRecord,
+  TurnPhase,
+  TurnRecord,
+} from '../types.js';
+import type { StepDefinition } from '../../task/schema.js';
+import { toEffect, toNote, toStep, toTask, toTurn } from '../sqlite/rows.js';
+import { parsePostgresUrl } from './connection-url.js';
+import { assertHeld, fenceSql } from './fence.js';
+import { insertTaskBundle } from './insert-bundle.js';
+import { migrate } from './migrate.js';
+import { PostgresMemoryStore } from './postgres-memory-store.js';
+import { PgPool } from './pool.js';
+import { NOW_MS, SqlParams } from './sql-params.js';
+
+const TASK_SELECT = 'SELECT t.*, d.definition FROM tasks t JOIN task_definitions d ON d.task_id = t.id';
+
+const PATCH_COLUMNS: Record<keyof TaskPatch, string> = {
+  status: 'status',
+  model: 'model',
+  result: 'result',
+  error: 'error',
+  reason: 'reason',
+  currentStep: 'current_step',
+  cancelRequested: 'cancel_requested',
+  finishedAt: 'finished_at',
+  expiresAt: 'expires_at',
+};
+
+/**
+ * The PostgreSQL store: the same rows as the SQLite store, in a schema of its own. Every write that must be atomic
+ * is one statement (data-modifying CTEs), so a step commit is one round trip and its own transaction; a fenced write
+ * folds the lease check and renewal into the statement's single UPDATE of the task row.
+ */
+export class PostgresStore implements Store {
+  readonly location: string;
+  readonly memories: PostgresMemoryStore;
+
+  private constructor(private readonly pool: PgPool) {
+    this.location = pool.target.redacted;
+    this.memories = new PostgresMemoryStore(pool);
+  }
+
+  static async open(url: string): Promise<PostgresStore> {
+    const pool = new PgPool(parsePostgresUrl(url));
+    try {
+      await migrate(pool);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresStore(pool);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async setDurability(durability: 'full' | 'normal'): Promise<void> {
+    this.pool.setDurability(durability);
+  }
+
+  async createTask(task: NewTask): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `WITH t AS (
+         INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'planning', $7, $7) ON CONFLICT (id) DO NOTHING RETURNING id
+       )
+       INSERT INTO task_definitions (task_id, definition) SELECT id, $8 FROM t`,
+      [task.id, task.agentId, task.goal, task.workspace, task.namespace, task.model, task.createdAt, JSON.stringify(task.definition)],
+    );
+    return rowCount === 1;
+  }
+
+  async getTask(id: string): Promise<TaskRecord | undefined> {
+    const { rows } = await this.pool.query(`${TASK_SELECT} WHERE t.id = $1`, [id]);
+    return rows[0] ? toTask(rows[0]) : undefined;
+  }
+
+  async listTasks(query: TaskQuery = {}): Promise<TaskRecord[]> {
+    const statuses = query.statuses?.length ? query.statuses : TASK_STATUSES;
+    const { rows } = await this.pool.query(
+      `${TASK_SELECT} WHERE t.status = ANY($1) AND ($2 OR t.pruned_at IS NULL) ORDER BY t.updated_at DESC, t.id LIMIT $3`,
+      [statuses, query.includePruned ?? false, query.limit ?? null],
+    );
+    return rows.map(toTask);
+  }
+
+  async updateTask(id: string, patch: TaskPatch): Promise<void> {
+    const p = new SqlParams();
+    const sets = Object.entries(patch)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => `${PATCH_COLUMNS[key as keyof TaskPatch]} = ${p.add(value)}`);
+    await this.pool.query(`UPDATE tasks SET ${[...sets, `updated_at = ${NOW_MS}`].join(', ')} WHERE id = ${p.add(id)}`, p.values);
+  }
+
+  async savePlan(id: string, steps: StepDefinition[]): Promise<void> {
+    await this.pool.transaction(async (client) => {
+      await client.query('DELETE FROM steps WHERE task_id = $1', [id]);
+      await client.query(
+        `INSERT INTO steps (task_id, n, name, description, spec)
+         SELECT $1, s.n, s.name, s.description, s.spec FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS s(name, description, spec, n)`,
+        [id, steps.map((s) => s.name), steps.map((s) => s.description), steps.map((s) => JSON.stringify(s))],
+      );
+      await client.query(`UPDATE tasks SET status = 'running', step_count = $2, completed_count = 0, updated_at = ${NOW_MS} WHERE id = $1`, [id, steps.length]);
+    });
+  }
+
+  async getSteps(id: string): Promise<StepRecord[]> {
+    const { rows } = await this.pool.query('SELECT * FROM steps WHERE task_id = $1 ORDER BY n', [id]);
+    return rows.map(toStep);
+  }
+
+  async startStep(id: string, n: number, attempt: { attempts: number; firstTurn: number }): Promise<void> {
+    await this.pool.query(
+      `WITH s AS (
+         UPDATE steps SET status = 'running', error = NULL, attempts = $3, first_turn = $4, started_at = COALESCE(started_at, ${NOW_MS})
+         WHERE task_id = $1 AND n = $2
+       )
+       UPDATE tasks SET status = 'running', current_step = $2, error = NULL, reason = NULL, updated_at = ${NOW_MS} WHERE id = $1`,
+      [id, n, attempt.attempts, attempt.firstTurn],
+    );
+  }
+
+  async completeStep(id: string, n: number, completion: StepCompletion, fence?: LeaseFence): Promise<void> {
+    const p = new SqlParams();
+    const task = p.add(id);
+    const f = fenceSql(fence, p);
+    const { notes } = completion;
+    const { rows } = await this.pool.query<{ held: number }>(
+      `WITH header AS (
+         UPDATE tasks SET completed_count = completed_count + 1, current_step = NULL, updated_at = ${NOW_MS}${f.renew}
+         WHERE id = ${task} AND ${f.holds} RETURNING id
+       ), step AS (
+         UPDATE steps SET status = 'completed', result = ${p.add(completion.result)}, error = NULL, finished_at = ${NOW_MS}
+         WHERE task_id = ${task} AND n = ${p.add(n)} AND EXISTS (SELECT 1 FROM header)
+       ), new_notes AS (
+         INSERT INTO notes (task_id, seq, kind, text, reasoning, step, created_at)
+         SELECT ${task}, last.seq + x.i, x.kind, x.text, x.reasoning, x.step, ${NOW_MS}
+         FROM unnest(${p.add(notes.map((x) => x.kind))}::text[], ${p.add(notes.map((x) => x.text))}::text[],
+                     ${p.add(notes.map((x) => x.reasoning))}::text[], ${p.add(notes.map((x) => x.step))}::int[])
+                WITH ORDINALITY AS x(kind, text, reasoning, step, i),
+              (SELECT COALESCE(MAX(seq), 0) AS seq FROM notes WHERE task_id = ${task}) last
+         WHERE EXISTS (SELECT 1 FROM header)
+       )
+       SELECT count(*)::int AS held FROM header`,
+      p.values,
+    );
+    assertHeld(fence, rows[0]!.held);
+  }
+
+  async failStep(id: string, n: number, error: string): Promise<void> {
+    await this.pool.query(
+      `WITH s AS (UPDATE steps SET status = 'failed', error = $3, finished_at = ${NOW_MS} WHERE task_id = $1 AND n = $2)
+       UPDATE tasks SET status = 'failed', error = $3, reason = 'step', finished_at = ${NOW_MS}, updated_at = ${NOW_MS} WHERE id = $1`,
+      [id, n, error],
+    );
+  }
+
+  async getNotes(id: string): Promise<NoteRecord[]> {
+    const { rows } = await this.pool.query('SELECT * FROM notes WHERE task_id = $1 ORDER BY seq', [id]);
+    return rows.map(toNote);
+  }
+
+  async recordTurn(turn: Omit<TurnRecord, 'createdAt'>, fence?: LeaseFence): Promise<void> {
+    const p = new SqlParams();
+    const task = p.add(turn.taskId);
+    const f = fenceSql(fence, p);
+    const [prompt, completion, step] = [p.add(turn.promptTokens), p.add(turn.completionTokens), p.add(turn.step)];
+    const phase = p.add(turn.phase);
+    const { rows } = await this.pool.query<{ held: number }>(
+      `WITH header AS (
+         UPDATE tasks SET prompt_tokens = prompt_tokens + ${prompt}, completion_tokens = completion_tokens + ${completion},
+           llm_requests = llm_requests + 1, updated_at = ${NOW_MS}${f.renew}
+         WHERE id = ${task} AND ${f.holds} RETURNING id
+       ), journal AS (
+         INSERT INTO llm_turns (task_id, phase, step, turn, response, prompt_tokens, completion_tokens, created_at)
+         SELECT id, ${phase}::text, ${step}::int, ${p.add(turn.turn)}::int, ${p.add(JSON.stringify(turn.response))}::text, ${prompt}::bigint, ${completion}::bigint, ${NOW_MS} FROM header
+       ), step AS (
+         UPDATE steps SET prompt_tokens = prompt_tokens + ${prompt}, completion_tokens = completion_tokens + ${completion}, llm_requests = llm_requests + 1
+         WHERE task_id = ${task} AND n = ${step} AND ${phase} = 'step' AND EXISTS (SELECT 1 FROM header)
+       )
+       SELECT count(*)::int AS held FROM header`,
+      p.values,
+    );
+    assertHeld(fence, rows[0]!.held);
+  }
+
+  async getTurns(id: string, phase: TurnPhase, step: number, fromTurn = 1): Promise<TurnRecord[]> {
+    const { rows } = await this.pool.query('SELECT * FROM llm_turns WHERE task_id = $1 AND phase = $2 AND step = $3 AND turn >= $4 ORDER BY turn', [
+      id,
+      phase,
+      step,
+      fromTurn,
+    ]);
+    return rows.map(toTurn);
+  }
+
+  async getEffect(key: string): Promise<EffectRecord | undefined> {
+    const { rows } = await this.pool.query('SELECT * FROM effects WHERE key = $1', [key]);
+    return rows[0] ? toEffect(rows[0]) : undefined;
+  }
+
+  async getEffects(taskId: string): Promise<EffectRecord[]> {
+    const { rows } = await this.pool.query('SELECT * FROM effects WHERE task_id = $1 ORDER BY step, turn, call', [taskId]);
+    return rows.map(toEffect);
+  }
+
+  async putEffect(effect: NewEffect, fence?: LeaseFence): Promise<void> {
+    const p = new SqlParams();
+    const write = `INSERT INTO effects (key, task_id, step, turn, call, tool, args, status, output, created_at, updated_at)
+      SELECT ${p.add(effect.key)}::text, ${p.add(effect.taskId)}::text, ${p.add(effect.step)}::int, ${p.add(effect.turn)}::int, ${p.add(effect.call)}::int,
+             ${p.add(effect.tool)}::text, ${p.add(effect.args)}::text, ${p.add(effect.status)}::text, ${p.add(effect.output ?? null)}::text, ${NOW_MS}, ${NOW_MS}`;
+    const upsert = 'ON CONFLICT (key) DO UPDATE SET status = excluded.status, output = excluded.output, updated_at = excluded.updated_at';
+    await this.fenced(fence, p, (held) => `${write} ${held ? `FROM ${held}` : ''} ${upsert}`);
+  }
+
+  async settleEffect(key: string, status: EffectStatus, output: string | null, fence?: LeaseFence): Promise<void> {
+    const p = new SqlParams();
+    await this.fenced(
+      fence,
+      p,
+      (held) =>
+        `UPDATE effects SET status = ${p.add(status)}, output = ${p.add(output)}, process = NULL, updated_at = ${NOW_MS}
+         WHERE key = ${p.add(key)} ${held ? `AND EXISTS (SELECT 1 FROM ${held})` : ''}`,
+    );
+  }
+
+  /** One statement: renew the fence's lease and, only if it is still ours, make the write `statement(cte)` describes. */
+  private async fenced(fence: LeaseFence | undefined, p: SqlParams, statement: (heldCte: string | undefined) => string): Promise<void> {
+    if (!fence) {
+      await this.pool.query(statement(undefined), p.values);
+      return;
+    }
+    const task = p.add(fence.taskId);
+    const f = fenceSql(fence, p);
+    const { rows } = await this.pool.query<{ held: number }>(
+      `WITH header AS (UPDATE tasks SET updated_at = updated_at${f.renew} WHERE id = ${task} AND ${f.holds} RETURNING id),
+            write AS (${statement('header')})
+       SELECT count(*)::int AS held FROM header`,
+      p.values,
+    );
+    assertHeld(fence, rows[0]!.held);
+  }
+
+  async setEffectProcess(key: string, process: string | null): Promise<void> {
+    await this.pool.query('UPDATE effects SET process = $2 WHERE key = $1', [key, process]);
+  }
+
+  async acquireLease(id: string, owner: string, ttlMs: number, takeOverFrom?: string): Promise<LeaseResult> {
+    // The epoch counts every grant, so a write fenced by an older grant can be told apart from ours.
+    const { rows } = await this.pool.query<{ taken: boolean; lease_owner: string; lease_expires_at: number }>(
+      `WITH taken AS (
+         UPDATE tasks SET lease_owner = $2, lease_expires_at = ${NOW_MS} + $3, heartbeat_at = ${NOW_MS}, lease_epoch = lease_epoch + 1
+         WHERE id = $1 AND (lease_owner IS NULL OR lease_expires_at <= ${NOW_MS} OR lease_owner = $2 OR lease_owner = $4)
+         RETURNING id
+       )
+       SELECT EXISTS (SELECT 1 FROM taken) AS taken, lease_owner, lease_expires_at FROM tasks WHERE id = $1`,
+      [id, owner, ttlMs, takeOverFrom ?? null],
+    );
+    const row = rows[0];
+    if (!row || row.taken) return { acquired: true };
+    return { acquired: false, owner: row.lease_owner, expiresAt: row.lease_expires_at };
+  }
+
+  async renewLease(id: string, owner: string, ttlMs: number, progress?: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE tasks SET lease_expires_at = ${NOW_MS} + $3, heartbeat_at = ${NOW_MS}, progress = COALESCE($4, progress) WHERE id = $1 AND lease_owner = $2`,
+      [id, owner, ttlMs, progress ?? null],
+    );
+    return rowCount === 1;
+  }
+
+  async releaseLease(id: string, owner: string): Promise<void> {
+    await this.pool.query('UPDATE tasks SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2', [id, owner]);
+  }
+
+  async getAllTurns(id: string): Promise<TurnRecord[]> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM llm_turns WHERE task_id = $1 ORDER BY CASE phase WHEN 'plan' THEN 0 WHEN 'step' THEN 1 ELSE 2 END, step, turn`,
+      [id],
+    );
+    return rows.map(toTurn);
+  }
+
+  async insertTaskBundle(bundle: TaskBundle): Promise<boolean> {
+    return this.pool.transaction((client) => insertTaskBundle(client, bundle));
+  }
+
+  async pruneTask(id: string): Promise<void> {
+    await this.pool.query(
+      `WITH a AS (DELETE FROM llm_turns WHERE task_id = $1), b AS (DELETE FROM effects WHERE task_id = $1),
+            c AS (DELETE FROM notes WHERE task_id = $1), d AS (DELETE FROM steps WHERE task_id = $1)
+       UPDATE tasks SET pruned_at = ${NOW_MS} WHERE id = $1`,
+      [id],
+    );
+  }
+}
+

@@ -1,0 +1,59 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../src/store/postgres/postgres-store.js';
+import { LATEST_PG_SCHEMA_VERSION } from '../src/store/postgres/migrate.js';
+import { runCli } from './support/cli.js';
+import { adminQuery, dropSchema, PG_SERVER, pgUrl, schemaName } from './support/postgres.js';
+import { tempDir } from './support/temp-dir.js';
+
+const PASSWORD = 'pw-s3cret-Zq9';
+/** The test server's URL with a user, password, port, database or schema changed. */
+function url(parts: { user?: string; port?: string; database?: string; schema?: string; host?: string }): string {
+  const u = new URL(PG_SERVER);
+  u.username = parts.user ?? u.username;
+  u.password = PASSWORD;
+  if (parts.host) u.hostname = parts.host;
+  if (parts.port) u.port = parts.port;
+  if (parts.database) u.pathname = `/${parts.database}`;
+  if (parts.schema) u.searchParams.set('schema', parts.schema);
+  return u.href;
+}
+
+const schema = schemaName('cli_errors');
+afterAll(() => dropSchema(schema));
+
+/** One line on stderr, the exit code, no stack trace, and never the password. */
+async function expectOneLine(db: string, code: number, message: RegExp): Promise<void> {
+  const result = await runCli(['status', '--db', db], { cwd: tempDir() });
+  const lines = result.stderr.trim().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^agentrun: /);
+  expect(lines[0]).toMatch(message);
+  expect(result.code).toBe(code);
+  expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+}
+
+describe('PostgreSQL connection problems: one line, an exit code, no password', () => {
+  it('a URL that cannot be read is bad input (exit 2)', async () => {
+    await expectOneLine(`postgres://someone:${PASSWORD}@`, 2, /not a valid PostgreSQL URL: postgres:\/\/someone:\*\*\*@ /);
+    await expectOneLine(`postgresql://someone:${PASSWORD}@db.example:99999/x`, 2, /not a valid PostgreSQL URL/);
+    await expectOneLine(url({ schema: 'Not-A-Name' }), 2, /schema "Not-A-Name" is not a plain lowercase name/);
+  });
+
+  it('a server that is not listening is worth trying again later (exit 3)', async () => {
+    await expectOneLine(url({ port: '1' }), 3, /cannot reach postgres:\/\/.*:\*\*\*@127\.0\.0\.1:1\/.*: connection refused \(is the server running\?\)/);
+  });
+
+  it('a missing database, an unknown role or an unknown host needs a person (exit 2)', async () => {
+    await expectOneLine(url({ database: 'agentrun_no_such_database' }), 2, /cannot use .*agentrun_no_such_database: the database does not exist/);
+    await expectOneLine(url({ user: 'agentrun_no_such_role' }), 2, /cannot use postgres:\/\/agentrun_no_such_role:\*\*\*@.*: not allowed to connect/);
+    await expectOneLine(url({ host: 'no-such-host.invalid' }), 2, /cannot connect to .*no-such-host\.invalid.*: unknown host/);
+  });
+
+  it('a schema written by a newer agentrun is refused and left as it was (exit 2)', async () => {
+    await (await PostgresStore.open(pgUrl(schema))).close();
+    await adminQuery(`INSERT INTO ${schema}.schema_version (version, applied_at) VALUES (99, 0)`);
+    await expectOneLine(url({ schema }), 2, new RegExp(`written by a newer agentrun \\(schema version 99; this agentrun knows up to ${LATEST_PG_SCHEMA_VERSION}\\)`));
+    const versions = await adminQuery<{ version: number }>(`SELECT version FROM ${schema}.schema_version ORDER BY version`);
+    expect(versions.map((v) => v.version)).toEqual([...Array.from({ length: LATEST_PG_SCHEMA_VERSION }, (_, i) => i + 1), 99]);
+  });
+});
