@@ -6,6 +6,7 @@ import { register as fork } from './fork.js';
 import { register as gc } from './gc.js';
 import { register as importTask } from './import.js';
 import { register as inspect } from './inspect.js';
+import { register as logs } from './logs.js';
 import { register as memory } from './memory.js';
 import { register as resolve } from './resolve.js';
 import { register as resume } from './resume.js';
@@ -13,4 +14,4 @@ import { register as start } from './start.js';
 import { register as status } from './status.js';
 
 /** Every command, in the order `agentrun --help` lists them. A new command adds its module here. */
-export const COMMANDS: RegisterCommand[] = [start, resume, cancel, fork, exportTask, importTask, gc, resolve, approve, status, inspect, memory];
+export const COMMANDS: RegisterCommand[] = [start, resume, cancel, fork, exportTask, importTask, gc, resolve, approve, status, inspect, logs, memory];

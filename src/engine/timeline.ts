@@ -1,0 +1,53 @@
+import type { EffectRecord, NoteRecord, StepRecord, TaskRecord, TurnPhase, TurnRecord } from '../store/types.js';
+
+/**
+ * A task's history as dated entries, rebuilt from what the store keeps (steps, LLM turns, effects, notes): what
+ * `agentrun logs` prints. Each entry has an `id` that stays the same as the task moves on, so a follower prints
+ * each entry once however often it rebuilds the timeline.
+ */
+export type TimelineEntry = { id: string; at: number; taskId: string } & (
+  | { type: 'task-created'; goal: string }
+  | { type: 'step-started'; step: number; total: number; name: string; attempt: number }
+  | { type: 'step-completed'; step: number; total: number; name: string; result: string }
+  | { type: 'step-failed'; step: number; total: number; name: string; error: string }
+  | { type: 'llm-turn'; phase: TurnPhase; step: number; turn: number; promptTokens: number; completionTokens: number }
+  | { type: 'tool-call'; step: number; key: string; tool: string; args: string; status: EffectRecord['status']; output: string | null }
+  | { type: 'note'; kind: NoteRecord['kind']; step: number | null; text: string }
+  | { type: 'task-finished'; status: TaskRecord['status']; result: string | null; error: string | null }
+);
+
+export interface TimelineSources {
+  task: TaskRecord;
+  steps: StepRecord[];
+  turns: Pick<TurnRecord, 'phase' | 'step' | 'turn' | 'promptTokens' | 'completionTokens' | 'createdAt'>[];
+  effects: EffectRecord[];
+  notes: NoteRecord[];
+}
+
+/** The entries in time order (ties keep the order they are listed in here: Array.sort is stable). */
+export function buildTimeline({ task, steps, turns, effects, notes }: TimelineSources): TimelineEntry[] {
+  const taskId = task.id;
+  const total = steps.length;
+  const entries: TimelineEntry[] = [{ id: 'created', at: task.createdAt, taskId, type: 'task-created', goal: task.goal }];
+  for (const s of steps) {
+    if (s.startedAt !== null) entries.push({ id: `step-${s.n}-started`, at: s.startedAt, taskId, type: 'step-started', step: s.n, total, name: s.name, attempt: Math.max(1, s.attempts) });
+    if (s.status === 'completed' && s.finishedAt !== null) {
+      entries.push({ id: `step-${s.n}-completed`, at: s.finishedAt, taskId, type: 'step-completed', step: s.n, total, name: s.name, result: s.result ?? '' });
+    }
+    if (s.status === 'failed' && s.finishedAt !== null) {
+      entries.push({ id: `step-${s.n}-failed-${s.attempts}`, at: s.finishedAt, taskId, type: 'step-failed', step: s.n, total, name: s.name, error: s.error ?? '' });
+    }
+  }
+  for (const t of turns) {
+    entries.push({ id: `turn-${t.phase}-${t.step}-${t.turn}`, at: t.createdAt, taskId, type: 'llm-turn', phase: t.phase, step: t.step, turn: t.turn, promptTokens: t.promptTokens, completionTokens: t.completionTokens });
+  }
+  for (const e of effects) {
+    // Only an effect's latest state is kept: an intent shows until its outcome replaces it.
+    entries.push({ id: `effect-${e.key}-${e.status}`, at: e.updatedAt, taskId, type: 'tool-call', step: e.step, key: e.key, tool: e.tool, args: e.args, status: e.status, output: e.output });
+  }
+  for (const n of notes) entries.push({ id: `note-${n.seq}`, at: n.createdAt, taskId, type: 'note', kind: n.kind, step: n.step, text: n.text });
+  if (task.status !== 'planning' && task.status !== 'running') {
+    entries.push({ id: `finished-${task.status}-${task.finishedAt ?? task.updatedAt}`, at: task.finishedAt ?? task.updatedAt, taskId, type: 'task-finished', status: task.status, result: task.result, error: task.error });
+  }
+  return entries.sort((a, b) => a.at - b.at);
+}
