@@ -1,19 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, spawnCli, waitFor } from './support/cli.js';
-import { tempDir } from './support/temp-dir.js';
+import { cliSandbox, REPO_ROOT, waitFor } from './support/cli.js';
 
 const HELLO = path.join(REPO_ROOT, 'tasks/hello-offline.yaml');
 
 describe('kill -9 during a step, then resume', () => {
   it('never re-runs a completed step and completes with every step once', async () => {
-    const dir = tempDir();
-    const db = path.join(dir, 'agentrun.db');
-    const log = path.join(dir, 'hello-offline.log');
-    const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+    const { cli, spawn, lines: linesOf } = cliSandbox();
+    const lines = () => linesOf('hello-offline.log');
 
-    const first = spawnCli(['start', '--task', HELLO, '--id', 'crashy', '--db', db], { cwd: dir });
+    const first = spawn(['start', '--task', HELLO, '--id', 'crashy']);
     // Step 2 appends its line and then sleeps: kill while it sleeps.
     await waitFor(() => lines().some((l) => l.startsWith('2 ')), 'step 2 to start');
     first.child.kill('SIGKILL');
@@ -21,7 +17,7 @@ describe('kill -9 during a step, then resume', () => {
     expect(killed.signal).toBe('SIGKILL');
     expect(lines().filter((l) => l.startsWith('3 '))).toHaveLength(0);
 
-    const resumed = await runCli(['resume', 'crashy', '--db', db], { cwd: dir });
+    const resumed = await cli(['resume', 'crashy']);
     expect(resumed.stderr).toContain('step 2/4 started');
     expect(resumed.stderr).not.toContain('step 1/4 started');
     expect(resumed.code).toBe(0);
@@ -31,7 +27,7 @@ describe('kill -9 during a step, then resume', () => {
     expect(lines().filter((l) => l.startsWith('3 '))).toHaveLength(1);
     expect(lines().filter((l) => l.startsWith('4 '))).toHaveLength(1);
 
-    const inspected = await runCli(['inspect', 'crashy', '--json', '--db', db], { cwd: dir });
+    const inspected = await cli(['inspect', 'crashy', '--json']);
     expect(inspected.code).toBe(0);
     const doc = JSON.parse(inspected.stdout);
     expect(doc.task_id).toBe('crashy');
@@ -48,19 +44,17 @@ describe('kill -9 during a step, then resume', () => {
 
 describe('start --id is idempotent', () => {
   it('three starts with one id create one task and run it once', async () => {
-    const dir = tempDir();
-    const db = path.join(dir, 'agentrun.db');
-    const args = ['start', '--task', path.join(REPO_ROOT, 'tasks/hello-offline.yaml'), '--id', 'nightly-1', '--db', db];
+    const { cli, lines } = cliSandbox();
+    const args = ['start', '--task', path.join(REPO_ROOT, 'tasks/hello-offline.yaml'), '--id', 'nightly-1'];
     const runs = [];
-    for (let i = 0; i < 3; i++) runs.push(await runCli(args, { cwd: dir, env: {} }));
+    for (let i = 0; i < 3; i++) runs.push(await cli(args));
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
     // The completed task's result is printed again, without running anything.
     expect(runs[2]!.stdout).toContain('4 report written');
     expect(runs[2]!.stderr).not.toContain('started');
 
-    const log = readFileSync(path.join(dir, 'hello-offline.log'), 'utf8').split('\n').filter(Boolean);
-    expect(log.filter((l) => l.startsWith('1 '))).toHaveLength(1);
-    const status = JSON.parse((await runCli(['status', '--json', '--db', db], { cwd: dir })).stdout);
+    expect(lines('hello-offline.log').filter((l) => l.startsWith('1 '))).toHaveLength(1);
+    const status = JSON.parse((await cli(['status', '--json'])).stdout);
     expect(status).toHaveLength(1);
     expect(status[0]).toMatchObject({ task_id: 'nightly-1', status: 'completed', progress: { completed: 4, steps: 4 } });
   });

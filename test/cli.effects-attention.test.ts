@@ -1,21 +1,20 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, spawnCli, waitFor } from './support/cli.js';
+import { REPO_ROOT, waitFor, type CliSandbox } from './support/cli.js';
 import { ledgerScript, ledgerTask } from './support/ledger-task.js';
 import { type FakeOpenAI } from './support/openai-server.js';
 import { useScriptedWorkspace } from './support/scripted-workspace.js';
 
 let server: FakeOpenAI;
 let dir: string;
-let db: string;
-useScriptedWorkspace((workspace) => ({ server, dir, db } = workspace));
+let cli: CliSandbox['cli'];
+let spawn: CliSandbox['spawn'];
+let lines: CliSandbox['lines'];
+let inspect: CliSandbox['inspect'];
+useScriptedWorkspace((workspace) => ({ server, dir, cli, spawn, lines, inspect } = workspace));
 
-function cli(args: string[], env: Record<string, string> = {}) {
-  return runCli([...args, '--db', db], { cwd: dir, env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'k', ...env } });
-}
-const ledger = () => (existsSync(path.join(dir, 'ledger.txt')) ? readFileSync(path.join(dir, 'ledger.txt'), 'utf8').split('\n').filter(Boolean) : []);
-const inspect = async (id: string) => JSON.parse((await cli(['inspect', id, '--json'])).stdout);
+const ledger = () => lines('ledger.txt');
 
 describe('a non-idempotent tool without a check, cut off mid-call', () => {
   beforeEach(() => {
@@ -110,27 +109,26 @@ describe('leases', () => {
   const hello = path.join(REPO_ROOT, 'tasks/hello-offline.yaml');
 
   it('two concurrent resumes: exactly one runs, the other is told who holds the task', async () => {
-    const crashed = await runCli(['start', '--task', hello, '--id', 'twice', '--db', db], { cwd: dir, env: { AGENTRUN_FAILPOINTS: 'after-step-commit' } });
+    const crashed = await cli(['start', '--task', hello, '--id', 'twice'], { AGENTRUN_FAILPOINTS: 'after-step-commit' });
     expect(crashed.signal).toBe('SIGKILL');
-    const [a, b] = await Promise.all([runCli(['resume', 'twice', '--db', db], { cwd: dir }), runCli(['resume', 'twice', '--db', db], { cwd: dir })]);
+    const [a, b] = await Promise.all([cli(['resume', 'twice']), cli(['resume', 'twice'])]);
     const codes = [a.code, b.code].sort();
     expect(codes).toEqual([0, 3]);
     const refused = a.code === 3 ? a : b;
     expect(refused.stderr).toMatch(/agentrun: task twice is being run by .+:\d+ \(lease expires in \d+s\); use --force to take it over/);
-    const log = readFileSync(path.join(dir, 'hello-offline.log'), 'utf8').split('\n').filter(Boolean);
-    expect(log.filter((l) => l.startsWith('3 '))).toHaveLength(1);
+    expect(lines('hello-offline.log').filter((l) => l.startsWith('3 '))).toHaveLength(1);
   });
 
   it('--force takes a live lease; the old runner notices at its heartbeat and stops', async () => {
     const env = { AGENTRUN_HEARTBEAT_MS: '100' };
-    const first = spawnCli(['start', '--task', hello, '--id', 'forced', '--db', db], { cwd: dir, env });
-    await waitFor(() => existsSync(path.join(dir, 'hello-offline.log')) && readFileSync(path.join(dir, 'hello-offline.log'), 'utf8').includes('2 '), 'step 2');
-    const second = await runCli(['resume', 'forced', '--force', '--db', db], { cwd: dir, env });
+    const first = spawn(['start', '--task', hello, '--id', 'forced'], env);
+    await waitFor(() => lines('hello-offline.log').some((l) => l.startsWith('2 ')), 'step 2');
+    const second = await cli(['resume', 'forced', '--force'], env);
     const firstResult = await first.done;
     expect(firstResult.code).toBe(3);
     expect(firstResult.stderr).toContain('another runner took over task forced');
     expect(second.code).toBe(0);
-    const log = readFileSync(path.join(dir, 'hello-offline.log'), 'utf8').split('\n').filter(Boolean);
+    const log = lines('hello-offline.log');
     expect(log.filter((l) => l.startsWith('1 '))).toHaveLength(1);
     expect(log.filter((l) => l.startsWith('4 '))).toHaveLength(1);
   });

@@ -1,15 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import type { CliSandbox } from './support/cli.js';
 import { callKind, stepOf, turnOf } from './support/llm-script.js';
 import { type FakeOpenAI, type RecordedRequest, type Reply } from './support/openai-server.js';
 import { useScriptedWorkspace } from './support/scripted-workspace.js';
 
 let server: FakeOpenAI;
 let dir: string;
-let db: string;
-useScriptedWorkspace((workspace) => ({ server, dir, db } = workspace));
+let cli: CliSandbox['cli'];
+useScriptedWorkspace((workspace) => ({ server, dir, cli } = workspace));
 
 const TASK = `
 goal: Write notes about the project
@@ -21,10 +21,6 @@ plan:
   - name: review
     description: Review the draft
 `;
-
-function cli(args: string[], extraEnv: Record<string, string> = {}) {
-  return runCli([...args, '--db', db], { cwd: dir, env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'test-key', ...extraEnv } });
-}
 
 /** Step 1: write_file, then record_discovery, then answer. Step 2: answer. Final: a summary. */
 function happyScript(request: RecordedRequest): Reply {

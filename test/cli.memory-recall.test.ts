@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from './support/cli.js';
+import type { CliResult, CliSandbox } from './support/cli.js';
 import { type FakeOpenAI, type RecordedRequest, type Reply } from './support/openai-server.js';
 import { useScriptedWorkspace } from './support/scripted-workspace.js';
 
@@ -10,15 +10,8 @@ const HEADING = 'Relevant memories from earlier tasks:';
 
 let server: FakeOpenAI;
 let dir: string;
-let db: string;
-useScriptedWorkspace((workspace) => ({ server, dir, db } = workspace));
-
-/** Runs the CLI on this test's database (`--db` goes before a `--`, so it is never taken as a search word). */
-function cli(args: string[]): Promise<CliResult> {
-  const end = args.indexOf('--');
-  const withDb = end === -1 ? [...args, '--db', db] : [...args.slice(0, end), '--db', db, ...args.slice(end)];
-  return runCli(withDb, { cwd: dir, env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'test-key', AGENTRUN_EMBEDDINGS_MODEL: undefined } });
-}
+let cli: CliSandbox['cli'];
+useScriptedWorkspace((workspace) => ({ server, dir, cli } = workspace));
 
 /**
  * A one-step LLM task's conversation: turn 1 records `fact` (if any), turn 2 answers; the final-result call (the

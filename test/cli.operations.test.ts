@@ -1,8 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, spawnCli, waitFor } from './support/cli.js';
-import { tempDir } from './support/temp-dir.js';
+import { cliSandbox, REPO_ROOT, runCli, waitFor } from './support/cli.js';
 
 /** Four quick `run:` steps, each appending "<task> <step>" to steps.log; `slow` makes step 2 sleep. */
 function quickTask(options: { slow?: number; retention?: string } = {}): string {
@@ -11,24 +10,21 @@ function quickTask(options: { slow?: number; retention?: string } = {}): string 
 }
 
 function setup() {
-  const dir = tempDir();
-  const db = path.join(dir, 'agentrun.db');
-  const cli = (args: string[], env: Record<string, string> = {}) => runCli([...args, '--db', db], { cwd: dir, env });
-  const log = () => (existsSync(path.join(dir, 'steps.log')) ? readFileSync(path.join(dir, 'steps.log'), 'utf8').split('\n').filter(Boolean) : []);
-  const count = (line: string) => log().filter((l) => l === line).length;
-  return { dir, db, cli, log, count };
+  const sandbox = cliSandbox();
+  const count = (line: string) => sandbox.lines('steps.log').filter((l) => l === line).length;
+  return { ...sandbox, count };
 }
 
 describe('resume --all', () => {
   it('runs exactly the interrupted tasks, not one whose runner is alive', async () => {
-    const { dir, db, cli, count } = setup();
+    const { dir, cli, spawn, count } = setup();
     writeFileSync(path.join(dir, 'quick.yaml'), quickTask());
     writeFileSync(path.join(dir, 'slow.yaml'), quickTask({ slow: 30 }));
     for (const id of ['a', 'b', 'c']) {
       const crashed = await cli(['start', '--task', 'quick.yaml', '--id', id], { AGENTRUN_FAILPOINTS: 'after-step-commit' });
       expect(crashed.signal).toBe('SIGKILL');
     }
-    const live = spawnCli(['start', '--task', 'slow.yaml', '--id', 'live', '--db', db], { cwd: dir });
+    const live = spawn(['start', '--task', 'slow.yaml', '--id', 'live']);
     try {
       await waitFor(() => count('live 2') === 1, 'the live task to reach its slow step');
       const swept = await cli(['resume', '--all', '--concurrency', '2', '--json']);
@@ -194,9 +190,9 @@ describe('cancel', () => {
   });
 
   it('stops a running task at its next safe point', async () => {
-    const { dir, db, cli, count } = setup();
+    const { dir, cli, spawn, count } = setup();
     writeFileSync(path.join(dir, 'slow.yaml'), quickTask({ slow: 30 }));
-    const running = spawnCli(['start', '--task', 'slow.yaml', '--id', 'busy', '--db', db], { cwd: dir, env: { AGENTRUN_HEARTBEAT_MS: '100' } });
+    const running = spawn(['start', '--task', 'slow.yaml', '--id', 'busy'], { AGENTRUN_HEARTBEAT_MS: '100' });
     await waitFor(() => count('busy 2') === 1, 'the slow step');
     const cancel = await cli(['cancel', 'busy', '--yes']);
     expect(cancel.stdout).toContain('it will stop at its next safe point');
@@ -209,18 +205,18 @@ describe('cancel', () => {
 
 describe('the cron recipe', () => {
   it('start --id run twice with a kill in between completes the task once', async () => {
-    const { dir, db, count } = setup();
+    const { cli, spawn, lines, count } = setup();
     const hello = path.join(REPO_ROOT, 'tasks/hello-offline.yaml');
-    const line = ['start', '--task', hello, '--id', 'nightly-2026-11-24', '--db', db];
-    const first = spawnCli(line, { cwd: dir });
-    await waitFor(() => existsSync(path.join(dir, 'hello-offline.log')) && readFileSync(path.join(dir, 'hello-offline.log'), 'utf8').includes('2 '), 'step 2');
+    const line = ['start', '--task', hello, '--id', 'nightly-2026-11-24'];
+    const first = spawn(line);
+    await waitFor(() => lines('hello-offline.log').some((l) => l.startsWith('2 ')), 'step 2');
     first.child.kill('SIGKILL');
     await first.done;
-    const second = await runCli(line, { cwd: dir });
+    const second = await cli(line);
     expect(second.code).toBe(0);
-    const third = await runCli(line, { cwd: dir });
+    const third = await cli(line);
     expect(third.code).toBe(0);
-    const helloLog = readFileSync(path.join(dir, 'hello-offline.log'), 'utf8').split('\n');
+    const helloLog = lines('hello-offline.log');
     expect(helloLog.filter((l) => l.startsWith('1 '))).toHaveLength(1);
     expect(helloLog.filter((l) => l.startsWith('4 '))).toHaveLength(1);
     expect(count('x')).toBe(0);

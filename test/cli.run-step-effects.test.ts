@@ -1,20 +1,16 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
-import { tempDir } from './support/temp-dir.js';
+import { cliSandbox } from './support/cli.js';
 
 /** `run:` steps are side effects too: a non-idempotent one cut off mid-way is settled by its check or a person. */
 function setup(check: string | undefined) {
-  const dir = tempDir();
-  const db = path.join(dir, 'agentrun.db');
+  const { dir, cli, lines } = cliSandbox();
   writeFileSync(
     path.join(dir, 'deploy.yaml'),
     `goal: deploy once\nplan:\n  - name: deploy\n    run: echo "deployed $AGENTRUN_IDEMPOTENCY_KEY" >> deploys.log\n    idempotent: false\n${check ? `    check: ${check}\n` : ''}`,
   );
-  const cli = (args: string[], env: Record<string, string> = {}) => runCli([...args, '--db', db], { cwd: dir, env });
-  const deploys = () => (existsSync(path.join(dir, 'deploys.log')) ? readFileSync(path.join(dir, 'deploys.log'), 'utf8').split('\n').filter(Boolean) : []);
-  return { cli, deploys };
+  return { cli, deploys: () => lines('deploys.log') };
 }
 
 describe('a non-idempotent run: step cut off mid-way', () => {

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FakeOpenAI } from './openai-server.js';
+import { tempDir } from './temp-dir.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(REPO_ROOT, 'bin/agentrun.js');
@@ -21,7 +24,7 @@ export interface CliOptions {
 /** Environment for a child CLI: no API key or endpoint leaks in from the developer's shell, no colour. */
 function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'AGENTRUN_DB', 'AGENTRUN_MODEL', 'AGENTRUN_FAILPOINTS', 'FORCE_COLOR']) delete env[name];
+  for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'AGENTRUN_DB', 'AGENTRUN_MODEL', 'AGENTRUN_EMBEDDINGS_MODEL', 'AGENTRUN_FAILPOINTS', 'FORCE_COLOR']) delete env[name];
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
@@ -55,4 +58,48 @@ export async function waitFor(predicate: () => boolean, what: string, timeoutMs 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** A workspace directory with its own database, and (optionally) a scripted LLM server: what a CLI test runs in. */
+export interface CliSandbox {
+  dir: string;
+  db: string;
+  /** Runs the built CLI in `dir` on `db` (and, with a server, pointed at it with a test key) and waits for it. */
+  cli(args: string[], env?: Env): Promise<CliResult>;
+  /** Same, without waiting: for tests that kill or watch the child. */
+  spawn(args: string[], env?: Env): { child: ChildProcess; done: Promise<CliResult> };
+  /** The non-empty lines of a file in the workspace (a log a task's steps append to); none while it does not exist. */
+  lines(file: string): string[];
+  /** `inspect ID --json`, parsed. */
+  inspect(id: string): Promise<any>;
+}
+
+export function cliSandbox(options: { dir?: string; server?: FakeOpenAI } = {}): CliSandbox {
+  const dir = options.dir ?? tempDir();
+  const db = path.join(dir, 'agentrun.db');
+  const llmEnv: Env = options.server ? { OPENAI_BASE_URL: options.server.url, OPENAI_API_KEY: 'test-key' } : {};
+  // `--db` goes before a `--`, so it is never taken as an operand (e.g. a memory search word).
+  const withDb = (args: string[]) => {
+    const end = args.indexOf('--');
+    return end === -1 ? [...args, '--db', db] : [...args.slice(0, end), '--db', db, ...args.slice(end)];
+  };
+  const spawnIn = (args: string[], env: Env = {}) => spawnCli(withDb(args), { cwd: dir, env: { ...llmEnv, ...env } });
+  const cli = (args: string[], env: Env = {}) => spawnIn(args, env).done;
+  return {
+    dir,
+    db,
+    cli,
+    spawn: spawnIn,
+    lines(file) {
+      const at = path.join(dir, file);
+      return existsSync(at) ? readFileSync(at, 'utf8').split('\n').filter(Boolean) : [];
+    },
+    async inspect(id) {
+      const result = await cli(['inspect', id, '--json']);
+      if (result.code !== 0) throw new Error(`inspect ${id} failed (${result.code}): ${result.stderr}`);
+      return JSON.parse(result.stdout);
+    },
+  };
 }
