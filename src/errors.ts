@@ -70,9 +70,12 @@ export class TaskLeasedError extends AgentrunError {
   }
 }
 
-/** A fenced write found that another runner holds the task's lease now; nothing was written. */
+/**
+ * The run's lease is no longer its own: another runner took the task over (its epoch moved on) while this one was
+ * paused, slow or partitioned. Raised by every fenced write, which then wrote nothing; the runner stops at once.
+ */
 export class LeaseLostError extends AgentrunError {
-  constructor(taskId: string) {
+  constructor(readonly taskId: string) {
     super(`another runner took over task ${taskId}; this one stopped`, ExitCode.interrupted);
   }
 }
@@ -93,5 +96,26 @@ export class DatabaseRefusedError extends UsageError {}
 export class DatabaseUnavailableError extends AgentrunError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.interrupted, options);
+  }
+}
+
+/** `agentrun cancel` asked the task to stop; a fenced write that would start new work refused, writing nothing. */
+export class CancelRequestedError extends AgentrunError {
+  constructor(readonly taskId: string) {
+    super('cancelled by `agentrun cancel`', ExitCode.failed);
+  }
+}
+
+/**
+ * Another process held the database's write lock longer than we wait for it (a slow disk, a long transaction).
+ * Nothing was written; whatever was running is resumable.
+ */
+export class DatabaseBusyError extends AgentrunError {
+  constructor(readonly location: string, waitedMs: number, options?: { cause?: unknown }) {
+    super(
+      `the database ${location} stayed locked by another process for ${(waitedMs / 1000).toFixed(1)}s; nothing was lost, run the command again`,
+      ExitCode.interrupted,
+      options,
+    );
   }
 }

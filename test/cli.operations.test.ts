@@ -189,13 +189,14 @@ describe('cancel', () => {
     expect((await cli(['cancel', 'stop', '--yes'])).code).toBe(2);
   });
 
-  it('stops a running task at its next safe point', async () => {
+  it('stops a running task at its next safe point, and says so only once it has stopped', async () => {
     const { dir, cli, spawn, count } = setup();
     writeFileSync(path.join(dir, 'slow.yaml'), quickTask({ slow: 30 }));
     const running = spawn(['start', '--task', 'slow.yaml', '--id', 'busy'], { AGENTRUN_HEARTBEAT_MS: '100' });
     await waitFor(() => count('busy 2') === 1, 'the slow step');
     const cancel = await cli(['cancel', 'busy', '--yes']);
-    expect(cancel.stdout).toContain('it will stop at its next safe point');
+    expect(cancel.stdout).toBe('task busy cancelled\n');
+    expect(cancel.code).toBe(0);
     const stopped = await running.done;
     expect(stopped.code).toBe(1);
     expect(count('busy 3')).toBe(0);

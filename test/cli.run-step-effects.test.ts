@@ -31,6 +31,22 @@ describe('a non-idempotent run: step cut off mid-way', () => {
     expect(deploys()).toHaveLength(1);
   });
 
+  it('a check that errors says why, in its own words, in the message and in inspect', async () => {
+    // The classic pitfall: grep on a file the first call has not created yet exits 2, not 1.
+    const { cli, deploys } = setup('grep -q "$AGENTRUN_IDEMPOTENCY_KEY" deploys.log');
+    expect((await cli(['start', '--task', 'deploy.yaml', '--id', 'd4'], { AGENTRUN_FAILPOINTS: 'after-intent' })).signal).toBe('SIGKILL');
+    expect(deploys()).toEqual([]);
+    const stuck = await cli(['resume', 'd4']);
+    expect(stuck.code).toBe(4);
+    const said = 'its check failed (check exited with code 2: grep: deploys.log: No such file or directory) (effect d4:1:1:0)';
+    expect(stuck.stderr).toContain(`run may or may not have happened before the crash, and ${said}`);
+    const doc = JSON.parse((await cli(['inspect', 'd4', '--json'])).stdout);
+    expect(doc.error).toContain(said);
+    expect(doc.effects[0]).toMatchObject({ status: 'uncertain', output: 'its check failed: check exited with code 2: grep: deploys.log: No such file or directory' });
+    // The human view wraps long lines.
+    expect((await cli(['inspect', 'd4'])).stdout.replace(/\s+/g, ' ')).toContain('grep: deploys.log: No such file or directory');
+  });
+
   it('without a check, a person decides', async () => {
     const { cli, deploys } = setup(undefined);
     await cli(['start', '--task', 'deploy.yaml', '--id', 'd3'], { AGENTRUN_FAILPOINTS: 'after-intent' });

@@ -138,6 +138,7 @@ describe('rendering, in process', () => {
       usage: { promptTokens: 3000, completionTokens: 210, requests: 3 },
       leaseOwner: null,
       leaseExpiresAt: null,
+      leaseEpoch: 0,
       updatedAt: Date.now(),
       prunedAt: null,
       ...extra,

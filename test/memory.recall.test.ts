@@ -7,6 +7,7 @@ import { rememberTask } from '../src/memory/remember.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { NewNote, Store, TaskRecord } from '../src/store/types.js';
 import { TaskFileSchema } from '../src/task/schema.js';
+import { takeLease } from './support/lease.js';
 import { setOpenAIEnv, startOpenAIServer } from './support/openai-server.js';
 import { tempDir } from './support/temp-dir.js';
 
@@ -36,15 +37,16 @@ async function newTask(id: string, goal: string, options: { namespace?: string; 
     plan: [{ name: options.step ?? 'work', description: '' }],
   });
   const { task } = await createTask(store, { id, definition, cwd: dir });
-  await store.savePlan(id, definition.plan!);
+  await store.savePlan(id, definition.plan!, await takeLease(store, id));
   return (await store.getTask(task.id))!;
 }
 
 /** What the runner leaves behind when a task completes: its step's notes, then the completed header. */
 async function complete(task: TaskRecord, result: string, notes: NewNote[]): Promise<TaskRecord> {
-  await store.startStep(task.id, 1, { attempts: 1, firstTurn: 1 });
-  await store.completeStep(task.id, 1, { result: 'step done', notes });
-  await store.updateTask(task.id, { status: 'completed', result, finishedAt: Date.now() });
+  const fence = await takeLease(store, task.id);
+  await store.startStep(task.id, 1, { attempts: 1, firstTurn: 1 }, fence);
+  await store.completeStep(task.id, 1, { result: 'step done', notes }, fence);
+  await store.updateTask(task.id, { status: 'completed', result, finishedAt: Date.now() }, { fence });
   return (await store.getTask(task.id))!;
 }
 

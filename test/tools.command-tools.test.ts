@@ -117,7 +117,7 @@ describe('command tool checks', () => {
   it('fails with a ToolError when the check itself fails (exit 2+)', async () => {
     const tool = commandTool({ command: 'true', check: 'echo "cannot reach ledger" >&2; exit 2' });
     await expect(tool.check?.({}, context())).rejects.toThrow(
-      new ToolError('check of tool exited with code 2:\ncannot reach ledger'),
+      new ToolError('check of tool exited with code 2: cannot reach ledger'),
     );
   });
 

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { LeaseFence } from '../../src/store/types.js';
 import { openRawDatabase, resultText, stepNotes, storeWithPlannedTask, truncateWal, walFrames, walSize } from '../support/fixtures.js';
 import { median, nowMs, round, summarize } from '../support/stats.js';
 import { atMost, type Benchmark, type Metric } from '../support/types.js';
@@ -92,7 +93,7 @@ const benchmark: Benchmark = {
 async function commitLoop(dir: string, label: string, total: number, warmup: number, durability: 'full' | 'normal') {
   const storeFile = path.join(dir, `store-${label}.db`);
   const rawFile = path.join(dir, `raw-${label}.db`);
-  const { store } = await storeWithPlannedTask(storeFile, TASK, total + PAGE_SAMPLES, dir);
+  const { store, fence } = await storeWithPlannedTask(storeFile, TASK, total + PAGE_SAMPLES, dir);
   await store.setDurability(durability);
   const raw = openRawDatabase(rawFile);
   if (durability === 'normal') raw.pragma('synchronous = NORMAL');
@@ -110,10 +111,10 @@ async function commitLoop(dir: string, label: string, total: number, warmup: num
   for (let n = 1; n <= total; n++) {
     const result = resultText(RESULT_BYTES, n);
     const notes = stepNotes(n);
-    await store.startStep(TASK, n, { attempts: 1, firstTurn: 1 });
+    await store.startStep(TASK, n, { attempts: 1, firstTurn: 1 }, fence);
     const timeStore = async () => {
       const t = nowMs();
-      await store.completeStep(TASK, n, { result, notes });
+      await store.completeStep(TASK, n, { result, notes }, fence);
       return nowMs() - t;
     };
     const timeRaw = () => {
@@ -141,7 +142,7 @@ async function commitLoop(dir: string, label: string, total: number, warmup: num
   }
 
   const pageSize = Number(raw.pragma('page_size', { simple: true }));
-  const storeWalBytes = median(await storeCommitBytes(store, storeFile, total + 1, PAGE_SAMPLES));
+  const storeWalBytes = median(await storeCommitBytes(store, fence, storeFile, total + 1, PAGE_SAMPLES));
   const rawCheckpointer = new Database(rawFile);
   const rawBytes: number[] = [];
   for (let n = total + 1; n <= total + PAGE_SAMPLES; n++) {
@@ -184,13 +185,13 @@ function withoutCheckpoints(ms: number[], checkpointed: boolean[]) {
 }
 
 /** WAL bytes each of `count` completeStep calls appends, starting at step `from` (truncating the WAL before each). */
-async function storeCommitBytes(store: SqliteStore, file: string, from: number, count: number): Promise<number[]> {
+async function storeCommitBytes(store: SqliteStore, fence: LeaseFence, file: string, from: number, count: number): Promise<number[]> {
   const checkpointer = new Database(file);
   const bytes: number[] = [];
   for (let n = from; n < from + count; n++) {
-    await store.startStep(TASK, n, { attempts: 1, firstTurn: 1 });
+    await store.startStep(TASK, n, { attempts: 1, firstTurn: 1 }, fence);
     truncateWal(checkpointer);
-    await store.completeStep(TASK, n, { result: resultText(RESULT_BYTES, n), notes: stepNotes(n) });
+    await store.completeStep(TASK, n, { result: resultText(RESULT_BYTES, n), notes: stepNotes(n) }, fence);
     bytes.push(walSize(file));
   }
   checkpointer.close();
@@ -204,10 +205,10 @@ async function storeCommitBytes(store: SqliteStore, file: string, from: number, 
 async function pagesPerStatement(dir: string): Promise<{ part: string; frames: number }[]> {
   const file = path.join(dir, 'statements.db');
   const total = 200 + PAGE_SAMPLES;
-  const { store } = await storeWithPlannedTask(file, TASK, total, dir);
+  const { store, fence } = await storeWithPlannedTask(file, TASK, total, dir);
   for (let n = 1; n <= 200; n++) {
-    await store.startStep(TASK, n, { attempts: 1, firstTurn: 1 });
-    await store.completeStep(TASK, n, { result: resultText(RESULT_BYTES, n), notes: stepNotes(n) });
+    await store.startStep(TASK, n, { attempts: 1, firstTurn: 1 }, fence);
+    await store.completeStep(TASK, n, { result: resultText(RESULT_BYTES, n), notes: stepNotes(n) }, fence);
   }
   await store.close();
   const db = openRawDatabase(file);
@@ -260,15 +261,15 @@ async function pagesPerStatement(dir: string): Promise<{ part: string; frames: n
 async function fixedPlanCommits(dir: string, steps: number): Promise<{ definitionBytes: number; frames: number; ms: number }> {
   const file = path.join(dir, `plan-${steps}.db`);
   const count = 20;
-  const { store, definition } = await storeWithPlannedTask(file, TASK, Math.max(steps, 3 * count), dir, { planInDefinition: true });
+  const { store, definition, fence } = await storeWithPlannedTask(file, TASK, Math.max(steps, 3 * count), dir, { planInDefinition: true });
   const ms: number[] = [];
   for (let n = 1; n <= 2 * count; n++) {
-    await store.startStep(TASK, n, { attempts: 1, firstTurn: 1 });
+    await store.startStep(TASK, n, { attempts: 1, firstTurn: 1 }, fence);
     const t = nowMs();
-    await store.completeStep(TASK, n, { result: resultText(RESULT_BYTES, n), notes: stepNotes(n) });
+    await store.completeStep(TASK, n, { result: resultText(RESULT_BYTES, n), notes: stepNotes(n) }, fence);
     if (n > count) ms.push(nowMs() - t);
   }
-  const bytes = await storeCommitBytes(store, file, 2 * count + 1, count);
+  const bytes = await storeCommitBytes(store, fence, file, 2 * count + 1, count);
   await store.close();
   return { definitionBytes: JSON.stringify(definition).length, frames: round(walFrames(median(bytes), 4096, true), 1), ms: round(median(ms), 3) };
 }

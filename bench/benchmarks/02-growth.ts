@@ -77,10 +77,10 @@ interface Point {
  */
 async function measureStore(dir: string, log: (line: string) => void): Promise<{ points: Point[]; repetitions: Point[][] }> {
   // Warm up first (JIT, statement cache, file system) on another task, so step 10 is not measured cold.
-  const { store: warm } = await storeWithPlannedTask(path.join(dir, 'warm-up.db'), TASK, WARMUP_STEPS, dir);
+  const { store: warm, fence: warmFence } = await storeWithPlannedTask(path.join(dir, 'warm-up.db'), TASK, WARMUP_STEPS, dir);
   for (let n = 1; n <= WARMUP_STEPS; n++) {
-    await warm.startStep(TASK, n, { attempts: 1, firstTurn: 1 });
-    await warm.completeStep(TASK, n, { result: resultText(RESULT_BYTES, n), notes: stepNotes(n) });
+    await warm.startStep(TASK, n, { attempts: 1, firstTurn: 1 }, warmFence);
+    await warm.completeStep(TASK, n, { result: resultText(RESULT_BYTES, n), notes: stepNotes(n) }, warmFence);
   }
   await warm.close();
   const repetitions: Point[][] = [];
@@ -92,7 +92,7 @@ async function measureStore(dir: string, log: (line: string) => void): Promise<{
 async function storeSeries(file: string, log: (line: string) => void): Promise<Point[]> {
   const lastStep = AT_STEPS.at(-1)! + TIME_WINDOW + BYTES_WINDOW;
   log(`  store: one task of ${lastStep.toLocaleString('en-US')} steps, 10 KB result + 2 notes per step, durable`);
-  const { store } = await storeWithPlannedTask(file, TASK, lastStep, path.dirname(file));
+  const { store, fence } = await storeWithPlannedTask(file, TASK, lastStep, path.dirname(file));
   const checkpointer = new Database(file);
   const points: Point[] = [];
   let timed: number[] = [];
@@ -104,10 +104,10 @@ async function storeSeries(file: string, log: (line: string) => void): Promise<P
     const inBytesWindow = point !== undefined && !inTimeWindow && n < point + TIME_WINDOW + BYTES_WINDOW;
     const result = resultText(RESULT_BYTES, n);
     const notes = stepNotes(n);
-    await store.startStep(TASK, n, { attempts: 1, firstTurn: 1 });
+    await store.startStep(TASK, n, { attempts: 1, firstTurn: 1 }, fence);
     if (inBytesWindow) truncateWal(checkpointer);
     const t = nowMs();
-    await store.completeStep(TASK, n, { result, notes });
+    await store.completeStep(TASK, n, { result, notes }, fence);
     const ms = nowMs() - t;
     if (inTimeWindow) timed.push(ms);
     if (inBytesWindow) {

@@ -3,7 +3,7 @@ import { recallMemories } from '../../src/memory/recall.js';
 import { memoryTextHash } from '../../src/memory/terms.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { formatProfile, profileInProcess } from '../support/cpu-profile.js';
-import { fixedPlanDefinition, openRawDatabase } from '../support/fixtures.js';
+import { fixedPlanDefinition, openRawDatabase, takeLease } from '../support/fixtures.js';
 import { nowMs, round, summarize } from '../support/stats.js';
 import { atMost, type Benchmark } from '../support/types.js';
 import { seededRandom, Vocabulary } from '../support/words.js';
@@ -33,7 +33,7 @@ const benchmark: Benchmark = {
     const store = await SqliteStore.open(file);
     const definition = fixedPlanDefinition(3);
     await store.createTask({ id: 'recall', agentId: 'agentrun', goal: definition.goal, definition, workspace: dir, namespace: 'default', model: 'fake-model', createdAt: Date.now() });
-    await store.savePlan('recall', definition.plan!);
+    await store.savePlan('recall', definition.plan!, await takeLease(store, 'recall'));
     const task = (await store.getTask('recall'))!;
     const goals = Array.from({ length: WARMUP + QUERIES }, () => `Check ${words.sentence(6, 12)} and report`);
 

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { NewNote } from '../../src/store/types.js';
+import type { LeaseFence, NewNote, Store } from '../../src/store/types.js';
 import { validateTaskDefinition } from '../../src/task/load.js';
 import type { TaskDefinition } from '../../src/task/schema.js';
 
@@ -30,13 +30,23 @@ export async function storeWithPlannedTask(
   steps: number,
   workspace: string,
   options: { planInDefinition?: boolean } = {},
-): Promise<{ store: SqliteStore; definition: TaskDefinition }> {
+): Promise<{ store: SqliteStore; definition: TaskDefinition; fence: LeaseFence }> {
   const store = await SqliteStore.open(file);
   const planned = fixedPlanDefinition(steps);
   const definition = options.planInDefinition ? planned : validateTaskDefinition({ goal: planned.goal }, 'bench');
   await store.createTask({ id: taskId, agentId: 'agentrun', goal: definition.goal, definition, workspace, namespace: 'default', model: 'fake-model', createdAt: Date.now() });
-  await store.savePlan(taskId, planned.plan!);
-  return { store, definition };
+  const fence = await takeLease(store, taskId);
+  await store.savePlan(taskId, planned.plan!, fence);
+  return { store, definition, fence };
+}
+
+/** Takes the task's lease as a runner would (every write of a run is fenced by it), for an hour. */
+export async function takeLease(store: Store, taskId: string): Promise<LeaseFence> {
+  const owner = `bench:${process.pid}`;
+  const ttlMs = 3_600_000;
+  const lease = await store.acquireLease(taskId, owner, ttlMs);
+  if (!lease.acquired) throw new Error(`task ${taskId} is leased by ${lease.owner}`);
+  return { taskId, owner, epoch: lease.epoch, ttlMs };
 }
 
 /** A result of exactly `bytes` ASCII bytes, different per step so nothing is deduplicated or cached. */
@@ -97,10 +107,11 @@ export async function buildInterruptedTask(file: string, taskId: string, complet
   const planned = fixedPlanDefinition(completed + pending);
   const definition = validateTaskDefinition({ goal: planned.goal }, 'bench');
   await store.createTask({ id: taskId, agentId: 'agentrun', goal: definition.goal, definition, workspace, namespace: 'default', model: 'fake-model', createdAt: Date.now() });
-  await store.savePlan(taskId, planned.plan!);
+  const fence = await takeLease(store, taskId);
+  await store.savePlan(taskId, planned.plan!, fence);
   for (let n = 1; n <= completed; n++) {
     const result = `Step ${n} done: processed part ${n}, 42 records, no errors.`;
-    await store.startStep(taskId, n, { attempts: 1, firstTurn: 1 });
+    await store.startStep(taskId, n, { attempts: 1, firstTurn: 1 }, fence);
     await store.recordTurn({
       taskId,
       phase: 'step',
@@ -109,10 +120,11 @@ export async function buildInterruptedTask(file: string, taskId: string, complet
       response: { content: result, toolCalls: [], usage: { promptTokens: 900, completionTokens: 40 }, model: 'fake-model', finishReason: 'stop' },
       promptTokens: 900,
       completionTokens: 40,
-    });
+    }, fence);
     const notes: NewNote[] = n % 10 === 0 ? [{ kind: 'discovery', text: `Part ${n} shares its schema with part ${n - 5}`, reasoning: null, step: n }] : [];
-    await store.completeStep(taskId, n, { result, notes });
+    await store.completeStep(taskId, n, { result, notes }, fence);
   }
-  await store.updateTask(taskId, { status: 'interrupted', error: 'interrupted by a signal; resume to continue' });
+  await store.updateTask(taskId, { status: 'interrupted', error: 'interrupted by a signal; resume to continue' }, { fence });
+  await store.releaseLease(fence);
   await store.close();
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { describeExit, runCommand, type CommandResult } from '../tools/command.js';
+import { describeExit, outputExcerpt, runCommand, type CommandResult } from '../tools/command.js';
 import { truncateOutput } from '../tools/truncate.js';
 import type { StepRecord } from '../store/types.js';
 import { performEffect } from './effects.js';
@@ -19,7 +19,7 @@ export async function runCommandStep(ctx: RunContext, step: StepRecord): Promise
   const cwd = path.resolve(ctx.task.workspace, spec.cwd ?? '.');
   const key = `${ctx.task.id}:${step.n}:${step.firstTurn}:0`;
   const env = { ...spec.env, AGENTRUN_TASK_ID: ctx.task.id, AGENTRUN_STEP: String(step.n), AGENTRUN_IDEMPOTENCY_KEY: key };
-  const invoke = (commandLine: string, onSpawn?: (pid: number) => void): Promise<CommandResult> =>
+  const invoke = (commandLine: string, onSpawn?: (pid: number) => Promise<void>): Promise<CommandResult> =>
     runCommand({ command: commandLine, cwd, env, timeoutMs, signal: ctx.signal, outputLimit: limits.toolOutputBytes, onSpawn });
 
   ctx.setProgress(`step ${step.n}: running ${command.split('\n')[0]}`);
@@ -42,7 +42,10 @@ export async function runCommandStep(ctx: RunContext, step: StepRecord): Promise
       ? async () => {
           // Same contract as command tools' checks: 0 = it happened, 1 = it did not, anything else = cannot tell.
           const result = await invoke(spec.check!);
-          if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`check ${describeExit(result, timeoutMs)}`);
+          if (result.exitCode !== 0 && result.exitCode !== 1) {
+            const said = outputExcerpt(result);
+            throw new Error(`check ${describeExit(result, timeoutMs)}${said ? `: ${said}` : ''}`);
+          }
           return { done: result.exitCode === 0, output: result.stdout.trimEnd() };
         }
       : undefined,

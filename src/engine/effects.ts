@@ -1,5 +1,6 @@
+import { LeaseLostError } from '../errors.js';
 import type { EffectRecord } from '../store/types.js';
-import { NeedsAttentionError, RunStoppedError } from './errors.js';
+import { EffectStillRunningError, NeedsAttentionError, RunStoppedError } from './errors.js';
 import { failpoint } from './failpoints.js';
 import { processTag, stopOrphanedProcess } from './orphans.js';
 import { throwIfStopped, type RunContext } from './run-context.js';
@@ -15,8 +16,11 @@ export interface EffectCall {
   args: string;
   idempotent: boolean;
   approve: boolean;
-  /** Does it; throws to report a failure (recorded as `failed`, output = message). Reports processes it starts. */
-  run: (onSpawn: (pid: number) => void) => Promise<string>;
+  /**
+   * Does it; throws to report a failure (recorded as `failed`, output = message). Reports each process it starts to
+   * `onSpawn` and lets it begin only once the returned promise resolves (the process is journaled by then).
+   */
+  run: (onSpawn: (pid: number) => Promise<void>) => Promise<string>;
   /** For non-idempotent effects: did the effect with this key already happen? */
   check?: () => Promise<{ done: boolean; output: string }>;
 }
@@ -36,8 +40,7 @@ export interface EffectOutcome {
 export async function performEffect(ctx: RunContext, call: EffectCall): Promise<EffectOutcome> {
   const { store } = ctx;
   const existing = await store.getEffect(call.key);
-  // Whatever a killed runner left running for this effect must stop before anyone decides about it.
-  if (existing?.process) await stopOrphanedProcess(existing.process);
+  if (existing?.process) await stopEarlierRunsProcess(ctx, existing);
   if (existing) {
     const recorded = recordedOutcome(existing);
     if (recorded) return recorded;
@@ -57,6 +60,17 @@ export async function performEffect(ctx: RunContext, call: EffectCall): Promise<
   return execute(ctx, call);
 }
 
+/**
+ * Whatever an earlier run (killed, or paused and taken over) left running for this effect must stop before anyone
+ * decides about it. Only a process an earlier epoch started, and only while we hold the lease: a runner that was
+ * itself taken over must never kill the command the live runner is running.
+ */
+async function stopEarlierRunsProcess(ctx: RunContext, effect: EffectRecord): Promise<void> {
+  if ((effect.processEpoch ?? 0) >= ctx.lease.epoch) return;
+  await assertLeaseHeld(ctx);
+  if ((await stopOrphanedProcess(effect.process!)) === 'still-running') throw new EffectStillRunningError(effect.key, effect.process!);
+}
+
 function recordedOutcome(effect: EffectRecord): EffectOutcome | undefined {
   if (effect.status === 'done' || effect.status === 'failed' || effect.status === 'skipped') {
     return { status: effect.status, output: effect.output ?? '', replayed: true };
@@ -73,16 +87,18 @@ async function settleUnknownOutcome(ctx: RunContext, call: EffectCall): Promise<
       answer = await call.check();
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.stopped();
-      // A check that cannot tell leaves the outcome as unknown as no check at all: a person decides.
-      await ctx.store.settleEffect(call.key, 'uncertain', null, ctx.lease.fence());
-      return askPerson(ctx, call, 'uncertain-effect', `its check failed (${(error as Error).message.split('\n')[0]})`);
+      // A check that cannot tell leaves the outcome as unknown as no check at all: a person decides, told what the
+      // check said (its exit and the end of its output — often a check that errors before the first call happened).
+      const said = oneLine((error as Error).message);
+      await ctx.store.settleEffect(call.key, 'uncertain', `its check failed: ${said}`, { fence: ctx.lease.fence() });
+      return askPerson(ctx, call, 'uncertain-effect', `its check failed (${said})`);
     }
     if (!answer.done) return undefined;
     const output = answer.output || 'already done (confirmed by check)';
-    await ctx.store.settleEffect(call.key, 'done', output, ctx.lease.fence());
+    await ctx.store.settleEffect(call.key, 'done', output, { fence: ctx.lease.fence() });
     return { status: 'done', output, replayed: true };
   }
-  await ctx.store.settleEffect(call.key, 'uncertain', null, ctx.lease.fence());
+  await ctx.store.settleEffect(call.key, 'uncertain', null, { fence: ctx.lease.fence() });
   return askPerson(ctx, call, 'uncertain-effect', 'it has no check');
 }
 
@@ -107,12 +123,12 @@ async function askPerson(
       return undefined;
     case 'done': {
       const output = 'marked done by a person';
-      await ctx.store.settleEffect(call.key, 'done', output, ctx.lease.fence());
+      await ctx.store.settleEffect(call.key, 'done', output, { fence: ctx.lease.fence() });
       return { status: 'done', output, replayed: true };
     }
     case 'skip': {
       const output = 'skipped by a person: it did not run';
-      await ctx.store.settleEffect(call.key, 'skipped', output, ctx.lease.fence());
+      await ctx.store.settleEffect(call.key, 'skipped', output, { fence: ctx.lease.fence() });
       return { status: 'skipped', output, replayed: true };
     }
     case 'abort':
@@ -122,22 +138,43 @@ async function askPerson(
 
 async function execute(ctx: RunContext, call: EffectCall): Promise<EffectOutcome> {
   throwIfStopped(ctx);
+  // Fenced, and refused once a cancel was requested: a stopped runner, or a cancelled task, starts nothing new.
   await ctx.store.putEffect(journalEntry(ctx, call, 'intent'), ctx.lease.fence());
   failpoint('after-intent');
+  // A pause here (a frozen process) can outlast the lease: ask the database, not our clock, before starting anything.
+  await assertLeaseHeld(ctx);
   let outcome: EffectOutcome;
+  let refused: unknown;
   try {
-    const onSpawn = (pid: number) => void ctx.store.setEffectProcess(call.key, processTag(pid));
+    const onSpawn = async (pid: number) => {
+      failpoint('after-spawn');
+      try {
+        // Fenced: if another runner took over meanwhile, this throws and the process is killed before it begins.
+        await ctx.store.setEffectProcess(call.key, processTag(pid), ctx.lease.fence());
+      } catch (error) {
+        refused = error;
+        throw error;
+      }
+    };
     outcome = { status: 'done', output: await call.run(onSpawn), replayed: false };
   } catch (error) {
+    // The journal refused the process (lease lost, database locked): it never began, and the run stops here.
+    if (refused !== undefined) throw refused;
     // Stopped mid-effect: its outcome is unknown, so the intent stays and resume settles it by the tool's kind.
     if (ctx.signal.aborted) throw ctx.stopped();
     outcome = { status: 'failed', output: (error as Error).message, replayed: false };
   }
   failpoint('before-outcome');
   // Fenced: a runner that was taken over meanwhile must not write the journal the new holder now owns.
-  await ctx.store.settleEffect(call.key, outcome.status, outcome.output, ctx.lease.fence());
+  await ctx.store.settleEffect(call.key, outcome.status, outcome.output, { fence: ctx.lease.fence() });
   failpoint('after-tool');
   return outcome;
+}
+
+/** A message as one bounded line, for the task's error and the effect's record. */
+function oneLine(text: string, maxChars = 600): string {
+  const line = text.trim().replace(/\s*\n\s*/g, ' | ');
+  return line.length <= maxChars ? line : `${line.slice(0, maxChars - 1)}…`;
 }
 
 function journalEntry(ctx: RunContext, call: EffectCall, status: 'intent' | 'awaiting-approval') {
@@ -146,5 +183,5 @@ function journalEntry(ctx: RunContext, call: EffectCall, status: 'intent' | 'awa
 
 /** Fencing: a runner whose lease another runner took must neither act nor record. */
 export async function assertLeaseHeld(ctx: RunContext): Promise<void> {
-  if (!(await ctx.lease.confirm())) throw new RunStoppedError('lease-lost', `another runner took over task ${ctx.task.id}; this one stopped`);
+  if (!(await ctx.lease.confirm())) throw new LeaseLostError(ctx.task.id);
 }

@@ -35,9 +35,22 @@ export class NeedsAttentionError extends AgentrunError {
   }
 }
 
-/** The runner stopped at a safe point: a signal, a cancel request, or a lease taken over by another runner. */
+/** The runner stopped at a safe point: a signal, or a cancel (by `agentrun cancel` or a person's abort). */
 export class RunStoppedError extends AgentrunError {
-  constructor(readonly why: 'signal' | 'cancel' | 'lease-lost', message: string) {
+  constructor(readonly why: 'signal' | 'cancel', message: string) {
     super(message, why === 'cancel' ? ExitCode.failed : ExitCode.interrupted);
+  }
+}
+
+/**
+ * An earlier run's command for this effect outlived SIGKILL (uninterruptible I/O): deciding now could run the effect
+ * a second time beside it. The task stays resumable.
+ */
+export class EffectStillRunningError extends AgentrunError {
+  constructor(
+    readonly effectKey: string,
+    readonly process: string,
+  ) {
+    super(`the command of effect ${effectKey} (process group ${process}) is still running after SIGKILL; resume once it has ended`, ExitCode.interrupted);
   }
 }

@@ -47,6 +47,7 @@ export async function forkTask(store: Store, sourceId: string, options: ForkOpti
       reason: null,
       leaseOwner: null,
       leaseExpiresAt: null,
+      leaseEpoch: 0,
       heartbeatAt: null,
       progress: null,
       cancelRequested: false,

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { TaskLeasedError } from '../errors.js';
+import { DatabaseBusyError, TaskLeasedError } from '../errors.js';
 import type { LeaseFence, Store } from '../store/types.js';
 
 export interface LeaseTiming {
@@ -36,8 +36,10 @@ export function isDeadLocalOwner(owner: string): boolean {
 }
 
 /**
- * A held lease on one task. `heartbeat` renews it on a timer; `confirm` renews it on demand, which the runner
- * does before every side effect, so a runner whose lease was taken over never acts again.
+ * A held lease on one task, at one epoch: taking the lease increments the task's epoch, so every write fenced by
+ * this lease fails once another runner has taken the task over — even if this process was paused for a while and
+ * its own clock believes the lease is still good. `heartbeat` renews it on a timer; `confirm` renews it on demand in
+ * the database, which the runner does before it starts any process.
  */
 export class Lease {
   private timer: NodeJS.Timeout | undefined;
@@ -47,6 +49,7 @@ export class Lease {
     private readonly store: Store,
     readonly taskId: string,
     readonly owner: string,
+    readonly epoch: number,
     private readonly timing: LeaseTiming,
   ) {}
 
@@ -57,7 +60,7 @@ export class Lease {
       result = await store.acquireLease(taskId, owner, timing.ttlMs, result.owner);
     }
     if (!result.acquired) throw new TaskLeasedError(taskId, result.owner, result.expiresAt - Date.now());
-    return new Lease(store, taskId, owner, timing);
+    return new Lease(store, taskId, owner, result.epoch, timing);
   }
 
   /**
@@ -68,7 +71,7 @@ export class Lease {
     let cancelSeen = false;
     this.timer = setInterval(() => {
       void (async () => {
-        const held = await this.store.renewLease(this.taskId, this.owner, this.timing.ttlMs, progress());
+        const held = await this.store.renewLease(this.fence(), progress());
         if (!held && !this.lost) {
           this.lost = true;
           onLost();
@@ -77,26 +80,34 @@ export class Lease {
           cancelSeen = true;
           onCancel();
         }
-      })();
+      })().catch((error: unknown) => {
+        // A beat that met a locked database is skipped; the next one tries again (the lease outlasts a few).
+        if (!(error instanceof DatabaseBusyError)) throw error;
+      });
     }, this.timing.heartbeatMs);
     this.timer.unref();
   }
 
   /** For journal writes that must happen only while we hold the lease (checked in their own transaction). */
   fence(): LeaseFence {
-    return { taskId: this.taskId, owner: this.owner, ttlMs: this.timing.ttlMs };
+    return { taskId: this.taskId, owner: this.owner, epoch: this.epoch, ttlMs: this.timing.ttlMs };
   }
 
-  /** Renews now; false if the lease is no longer ours. */
+  /** Renews now, in the database (a full lease from now on); false if the lease is no longer ours. */
   async confirm(): Promise<boolean> {
     if (this.lost) return false;
-    const held = await this.store.renewLease(this.taskId, this.owner, this.timing.ttlMs);
+    const held = await this.store.renewLease(this.fence());
     if (!held) this.lost = true;
     return held;
   }
 
+  /** Gives the lease up if it is still ours. A locked database leaves it to expire (or to be taken from our dead pid). */
   async release(): Promise<void> {
     clearInterval(this.timer);
-    await this.store.releaseLease(this.taskId, this.owner);
+    try {
+      await this.store.releaseLease(this.fence());
+    } catch (error) {
+      if (!(error instanceof DatabaseBusyError)) throw error;
+    }
   }
 }

@@ -1,11 +1,10 @@
-import { AgentrunError, ExitCode, LeaseLostError, TaskNotFoundError, UsageError } from '../errors.js';
+import { AgentrunError, CancelRequestedError, DatabaseBusyError, ExitCode, LeaseLostError, TaskNotFoundError, UsageError } from '../errors.js';
 import { createLlmClient, type LlmClient } from '../llm/client.js';
 import type { StepRecord, Store, TaskRecord } from '../store/types.js';
 import { createToolRegistry } from '../tools/registry.js';
 import type { Tool } from '../tools/types.js';
 import { runCommandStep } from './command-step.js';
 import type { RecalledMemory } from './context.js';
-import { assertLeaseHeld } from './effects.js';
 import { BudgetExceededError, NeedsAttentionError, PlanInvalidError, RunStoppedError, StepFailedError } from './errors.js';
 import type { EventListener } from './events.js';
 import { failpoint } from './failpoints.js';
@@ -13,6 +12,7 @@ import { compileFinalResult } from './final-result.js';
 import { Lease, leaseOwner, leaseTimingFromEnv, type LeaseTiming } from './lease.js';
 import { runLlmStep, type StepOutput } from './llm-step.js';
 import { throwIfStopped, type AskPerson, type RunContext } from './run-context.js';
+import { cancelRun, completeTask, failTask, failTaskAtStep, pauseTask } from './transitions.js';
 
 /** Long-term memory as the runner sees it; absent means the task neither recalls nor remembers. */
 export interface MemoryHooks {
@@ -60,8 +60,7 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
   const initial = await store.getTask(taskId);
   if (!initial) throw new TaskNotFoundError(taskId);
   if (initial.status === 'completed' || initial.status === 'cancelled') return { task: initial, exitCode: ExitCode.ok };
-  // Its steps and journals are gone: running it again would redo completed work.
-  if (initial.prunedAt !== null) throw new UsageError(`task ${taskId} was garbage-collected (its steps and journals are gone): it cannot be resumed`);
+  if (initial.prunedAt !== null) throw prunedError(taskId);
 
   const lease = await Lease.acquire(store, taskId, {
     owner: options.owner ?? leaseOwner(),
@@ -69,9 +68,18 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
     force: options.force,
     currentHolder: initial.leaseOwner,
   });
+  // Re-read under the lease: another runner may have moved the task on while we waited for it, and `gc` prunes
+  // only a task nobody took the lease of since it looked, so a task not pruned now stays so while we hold it.
+  const task = (await store.getTask(taskId))!;
+  failpoint('after-lease');
+  if (task.prunedAt !== null || task.status === 'completed' || task.status === 'cancelled') {
+    await lease.release();
+    if (task.prunedAt !== null) throw prunedError(taskId);
+    return { task, exitCode: ExitCode.ok };
+  }
   const controller = new AbortController();
-  let stopReason: RunStoppedError | undefined;
-  const stop = (reason: RunStoppedError) => {
+  let stopReason: RunStoppedError | LeaseLostError | undefined;
+  const stop = (reason: RunStoppedError | LeaseLostError) => {
     stopReason ??= reason;
     controller.abort(stopReason);
   };
@@ -81,12 +89,10 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
   let progress: string | undefined;
   lease.startHeartbeat(
     () => progress,
-    () => stop(new RunStoppedError('lease-lost', `another runner took over task ${taskId}; this one stopped`)),
+    () => stop(new LeaseLostError(taskId)),
     () => stop(new RunStoppedError('cancel', 'cancelled by `agentrun cancel`')),
   );
 
-  // Re-read under the lease: another runner may have moved the task on while we waited for it.
-  const task = (await store.getTask(taskId))!;
   let client: Promise<LlmClient> | undefined;
   const llm = () =>
     (client ??= options.llm
@@ -112,16 +118,14 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
   };
 
   try {
-    if (task.status === 'completed' || task.status === 'cancelled') return { task, exitCode: ExitCode.ok };
     await store.setDurability(options.sharedStore ? 'full' : task.definition.durability);
     emit({ type: 'task-started', taskId, resumed: task.status !== 'planning' || task.stepCount > 0, goal: task.goal });
     const finalResult = await runSteps(ctx, options.memory);
-    await assertLeaseHeld(ctx);
-    const now = Date.now();
-    await store.updateTask(taskId, { status: 'completed', result: finalResult, currentStep: null, finishedAt: now, expiresAt: now + task.definition.retention });
+    await completeTask(store, lease.fence(), task, finalResult);
     const finished = (await store.getTask(taskId))!;
     if (options.memory && task.definition.memory.write) {
       // The task is completed whatever happens here: a memory that cannot be written is worth a warning, not a status.
+      // Only the run whose fenced completion committed gets here, once: a completed task is never taken over.
       try {
         await options.memory.remember(finished, llm);
       } catch (error) {
@@ -146,7 +150,7 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
     // Loaded only when there is something to plan: a resumed task skips the planner and its schema library.
     const { planTask } = await import('./planner.js');
     const plan = await planTask(ctx);
-    await store.savePlan(task.id, plan.steps);
+    await store.savePlan(task.id, plan.steps, ctx.lease.fence());
     failpoint('after-plan');
     steps = await store.getSteps(task.id);
     plannedByLlm = plan.byLlm;
@@ -161,9 +165,9 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
   for (const step of steps) {
     if (step.status === 'completed') continue;
     throwIfStopped(ctx);
-    if ((await store.getTask(task.id))?.cancelRequested) throw new RunStoppedError('cancel', 'cancelled by `agentrun cancel`');
     const attempt = await nextAttempt(ctx, step);
-    await store.startStep(task.id, step.n, attempt);
+    // Fenced, and refused once a cancel was requested (CancelRequestedError), in the same transaction.
+    await store.startStep(task.id, step.n, attempt, ctx.lease.fence());
     const current: StepRecord = { ...step, ...attempt, status: 'running' };
     emit({ type: 'step-started', taskId: task.id, n: step.n, total: steps.length, name: step.name, attempt: attempt.attempts });
     let output: StepOutput;
@@ -205,38 +209,61 @@ async function nextAttempt(ctx: RunContext, step: StepRecord): Promise<{ attempt
   return { attempts: step.attempts + 1, firstTurn: lastTurn + 1 };
 }
 
-/** Records why the run ended early and maps it to an exit code. Unexpected errors keep the task resumable. */
-async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppedError | undefined): Promise<RunOutcome> {
-  const { store, task, emit } = ctx;
+/**
+ * Records why the run ended early and maps it to an exit code, in one fenced transition. Unexpected errors keep the
+ * task resumable. A runner that lost its lease, or cannot reach the database, writes nothing.
+ */
+async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppedError | LeaseLostError | undefined): Promise<RunOutcome> {
   // An error raised because we aborted (e.g. the SDK's abort error) is really the stop reason.
   const cause = stopReason && ctx.signal.aborted ? stopReason : error;
-  const leaseLost = (cause instanceof RunStoppedError && cause.why === 'lease-lost') || cause instanceof LeaseLostError || !(await ctx.lease.confirm());
-  if (leaseLost) {
-    // The task belongs to another runner now: write nothing.
-    emit({ type: 'task-finished', taskId: task.id, status: 'interrupted', result: null, error: `another runner took over task ${task.id}; this one stopped` });
-    return { task: { ...(await store.getTask(task.id))!, status: 'interrupted', error: `another runner took over task ${task.id}; this one stopped` }, exitCode: ExitCode.interrupted };
+  try {
+    return await recordStop(ctx, cause);
+  } catch (failure) {
+    if (failure instanceof LeaseLostError || failure instanceof DatabaseBusyError) return leftAsItWas(ctx, failure);
+    throw failure;
   }
+}
+
+async function recordStop(ctx: RunContext, cause: unknown): Promise<RunOutcome> {
+  const { store, task, emit } = ctx;
+  if (cause instanceof LeaseLostError || cause instanceof DatabaseBusyError) return leftAsItWas(ctx, cause);
+  if (!(await ctx.lease.confirm())) return leftAsItWas(ctx, new LeaseLostError(task.id));
+  const fence = ctx.lease.fence();
   const message = cause instanceof Error ? cause.message : String(cause);
   if (!(cause instanceof AgentrunError)) {
-    await store.updateTask(task.id, { status: 'interrupted', error: `internal error: ${message}` });
+    await pauseTask(store, fence, task, 'interrupted', `internal error: ${message}`, null);
     throw cause;
   }
-  const now = Date.now();
-  if (cause instanceof RunStoppedError && cause.why === 'cancel') {
-    await store.updateTask(task.id, { status: 'cancelled', error: message, reason: 'cancelled', finishedAt: now, expiresAt: now + task.definition.retention });
+  if (cause instanceof CancelRequestedError || (cause instanceof RunStoppedError && cause.why === 'cancel')) {
+    await cancelRun(store, fence, task, message);
+  } else if (cause instanceof StepFailedError) {
+    await failTaskAtStep(store, fence, task, cause.step, message);
   } else if (cause.exitCode === ExitCode.failed) {
-    if (cause instanceof StepFailedError) {
-      await store.failStep(task.id, cause.step, message);
-      await store.updateTask(task.id, { expiresAt: now + task.definition.retention });
-    } else await store.updateTask(task.id, { status: 'failed', error: message, reason: failureReason(cause), finishedAt: now, expiresAt: now + task.definition.retention });
+    await failTask(store, fence, task, message, failureReason(cause));
   } else if (cause instanceof NeedsAttentionError) {
-    await store.updateTask(task.id, { status: 'needs-attention', error: message, reason: cause.reason });
+    await pauseTask(store, fence, task, 'needs-attention', message, cause.reason);
   } else {
-    await store.updateTask(task.id, { status: 'interrupted', error: message, reason: null });
+    await pauseTask(store, fence, task, 'interrupted', message, null);
   }
   const after = (await store.getTask(task.id))!;
   emit({ type: 'task-finished', taskId: task.id, status: after.status, result: null, error: message });
   return { task: after, exitCode: cause.exitCode, waitingEffect: cause instanceof NeedsAttentionError ? cause.effectKey : undefined };
+}
+
+/**
+ * The task belongs to another runner now (or the database stayed locked): write nothing. It is resumable as it is —
+ * by its new runner, or once our lease lapses (at once, from a dead pid on this host).
+ */
+async function leftAsItWas(ctx: RunContext, cause: LeaseLostError | DatabaseBusyError): Promise<RunOutcome> {
+  const { task, emit } = ctx;
+  emit({ type: 'task-finished', taskId: task.id, status: 'interrupted', result: null, error: cause.message });
+  const current = cause instanceof LeaseLostError ? await ctx.store.getTask(task.id).catch(() => undefined) : undefined;
+  return { task: { ...(current ?? task), status: 'interrupted', error: cause.message }, exitCode: ExitCode.interrupted };
+}
+
+function prunedError(taskId: string): UsageError {
+  // Its steps and journals are gone: running it again would redo completed work.
+  return new UsageError(`task ${taskId} was garbage-collected (its steps and journals are gone): it cannot be resumed`);
 }
 
 function failureReason(error: AgentrunError): string {

@@ -36,6 +36,8 @@ export interface TaskRecord {
   reason: string | null;
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
+  /** Fencing epoch: incremented by every successful `acquireLease`, so a runner that was taken over can tell. */
+  leaseEpoch: number;
   heartbeatAt: number | null;
   /** Last progress line of a long step, written by the heartbeat. */
   progress: string | null;
@@ -116,10 +118,12 @@ export interface EffectRecord {
   output: string | null;
   /** "host:pid" of the process group carrying the effect out, while it may still be running. */
   process: string | null;
+  /** Lease epoch of the run that started `process`: only a later run may stop it. */
+  processEpoch: number | null;
   createdAt: number;
   updatedAt: number;
 }
-export type NewEffect = Omit<EffectRecord, 'createdAt' | 'updatedAt' | 'output' | 'process'> & { output?: string | null };
+export type NewEffect = Omit<EffectRecord, 'createdAt' | 'updatedAt' | 'output' | 'process' | 'processEpoch'> & { output?: string | null };
 
 export type TaskPatch = Partial<
   Pick<TaskRecord, 'status' | 'model' | 'result' | 'error' | 'reason' | 'currentStep' | 'cancelRequested' | 'finishedAt' | 'expiresAt'>
@@ -132,7 +136,7 @@ export interface TaskQuery {
   includePruned?: boolean;
 }
 
-export type LeaseResult = { acquired: true } | { acquired: false; owner: string; expiresAt: number };
+export type LeaseResult = { acquired: true; epoch: number } | { acquired: false; owner: string; expiresAt: number };
 
 export interface StepCompletion {
   result: string;
@@ -140,13 +144,33 @@ export interface StepCompletion {
 }
 
 /**
- * Makes a journal write conditional on still holding the task's lease, in the same transaction (and renews it): a
- * runner that was taken over gets LeaseLostError and writes nothing.
+ * Makes a write conditional on still holding the task's lease — same owner, same epoch — in the same transaction
+ * (and renews it): a runner that was taken over gets LeaseLostError and writes nothing.
  */
 export interface LeaseFence {
   taskId: string;
   owner: string;
+  /** The epoch `acquireLease` returned; a takeover increments it. */
+  epoch: number;
   ttlMs: number;
+}
+
+/**
+ * What must still hold for a write made outside a run (cancel, gc, resolve), checked in the write's own transaction.
+ * Every part given must hold; a write whose guard fails changes nothing and reports false.
+ */
+export interface TaskGuard {
+  /**
+   * Nobody runs the task now (by the database's clock): no lease, an expired one, or one held by `deadOwner`. The
+   * write then also takes the task from that lapsed holder (a new epoch), so a paused runner that wakes up can change
+   * nothing.
+   */
+  idle?: boolean;
+  /** A holder known to be dead (a pid on this host that no longer exists): its lease does not count. */
+  deadOwner?: string | null;
+  statusIn?: readonly TaskStatus[];
+  /** No runner has taken the lease since the caller read the task with this epoch. */
+  epoch?: number;
 }
 
 export interface Store {
@@ -162,45 +186,65 @@ export interface Store {
   createTask(task: NewTask): Promise<boolean>;
   getTask(id: string): Promise<TaskRecord | undefined>;
   listTasks(query?: TaskQuery): Promise<TaskRecord[]>;
-  updateTask(id: string, patch: TaskPatch): Promise<void>;
+  /**
+   * Patches the task. With a fence: only while the run holds the lease (else LeaseLostError). With a guard: only if
+   * it holds, returning false otherwise. Both are checked in the write's own transaction.
+   */
+  updateTask(id: string, patch: TaskPatch, condition?: { fence: LeaseFence } | { guard: TaskGuard }): Promise<boolean>;
 
+  /**
+   * Every write below that takes a `LeaseFence` happens only while that lease is held (owner and epoch), checked
+   * and renewed in its own transaction; otherwise it throws LeaseLostError and writes nothing.
+   */
   /** Stores the plan as one row per step and moves the task to `running`, in one transaction. */
-  savePlan(id: string, steps: StepDefinition[]): Promise<void>;
+  savePlan(id: string, steps: StepDefinition[], fence: LeaseFence): Promise<void>;
   getSteps(id: string): Promise<StepRecord[]>;
-  startStep(id: string, n: number, attempt: { attempts: number; firstTurn: number }): Promise<void>;
+  /** Marks the step running. Refuses with CancelRequestedError once `agentrun cancel` asked the task to stop. */
+  startStep(id: string, n: number, attempt: { attempts: number; firstTurn: number }, fence: LeaseFence): Promise<void>;
   /** One transaction: the step's row, its notes and the task's header. Bytes written do not grow with the task. */
-  completeStep(id: string, n: number, completion: StepCompletion, fence?: LeaseFence): Promise<void>;
-  /** One transaction: the step failed, and the task with it. */
-  failStep(id: string, n: number, error: string): Promise<void>;
+  completeStep(id: string, n: number, completion: StepCompletion, fence: LeaseFence): Promise<void>;
+  /** One transaction: the step failed, and the task with it (finished at, kept until). */
+  failStep(id: string, n: number, error: string, finished: { finishedAt: number; expiresAt: number }, fence: LeaseFence): Promise<void>;
   getNotes(id: string): Promise<NoteRecord[]>;
 
   /** Journals an LLM response and adds its tokens to the task (and step) in one transaction. */
-  recordTurn(turn: Omit<TurnRecord, 'createdAt'>, fence?: LeaseFence): Promise<void>;
+  recordTurn(turn: Omit<TurnRecord, 'createdAt'>, fence: LeaseFence): Promise<void>;
   getTurns(id: string, phase: TurnPhase, step: number, fromTurn?: number): Promise<TurnRecord[]>;
 
   getEffect(key: string): Promise<EffectRecord | undefined>;
   getEffects(taskId: string): Promise<EffectRecord[]>;
-  /** Inserts the effect, or replaces the status of an existing one with the same key. */
-  putEffect(effect: NewEffect, fence?: LeaseFence): Promise<void>;
-  settleEffect(key: string, status: EffectStatus, output: string | null, fence?: LeaseFence): Promise<void>;
-  /** Journals the process group an effect runs in, so a resume after a crash can stop an orphan before deciding. */
-  setEffectProcess(key: string, process: string | null): Promise<void>;
+  /**
+   * Inserts the effect, or replaces the status of an existing one with the same key. An `intent` is refused with
+   * CancelRequestedError once `agentrun cancel` asked the task to stop: no new effect starts after a cancel.
+   */
+  putEffect(effect: NewEffect, fence: LeaseFence): Promise<void>;
+  /** Records an effect's outcome (clearing its process). Fenced in a run; guarded (false if unmet) outside one. */
+  settleEffect(key: string, status: EffectStatus, output: string | null, condition: { fence: LeaseFence } | { guard: TaskGuard }): Promise<boolean>;
+  /**
+   * Journals the process group an effect runs in, with the run's epoch, so a later run can stop an orphan before
+   * deciding (and never stops one a later run started).
+   */
+  setEffectProcess(key: string, process: string, fence: LeaseFence): Promise<void>;
 
   /**
    * Takes the task's lease if it is free, expired, already ours, or held by `takeOverFrom` (a holder known to be dead,
    * or `--force`). Atomic: two runners racing for one task cannot both win.
    */
   acquireLease(id: string, owner: string, ttlMs: number, takeOverFrom?: string): Promise<LeaseResult>;
-  /** Extends our lease and records progress; false if someone else holds it now. */
-  renewLease(id: string, owner: string, ttlMs: number, progress?: string): Promise<boolean>;
-  releaseLease(id: string, owner: string): Promise<void>;
+  /** Extends our lease and records progress; false if it is not ours (owner and epoch) any more. */
+  renewLease(fence: LeaseFence, progress?: string): Promise<boolean>;
+  /** Gives the lease up, if it is still ours (owner and epoch). */
+  releaseLease(fence: LeaseFence): Promise<void>;
 
   /** Every journaled LLM turn of a task, in order (for export). */
   getAllTurns(id: string): Promise<TurnRecord[]>;
   /** Writes a whole task — header, steps, notes, effects, turns — in one transaction (import, fork). False if the id is taken. */
   insertTaskBundle(bundle: TaskBundle): Promise<boolean>;
-  /** Deletes a finished task's steps, notes and journals, keeping its summary row (marked pruned). */
-  pruneTask(id: string): Promise<void>;
+  /**
+   * Deletes a finished task's steps, notes and journals, keeping its summary row (marked pruned), if the guard
+   * still holds in the same transaction; false (and nothing deleted) otherwise.
+   */
+  pruneTask(id: string, guard: TaskGuard): Promise<boolean>;
 }
 
 /** Everything a task is, as stored: what export writes, import reads back, and fork derives a new task from. */

@@ -1,6 +1,6 @@
 import type { CommandToolDefinition } from '../task/schema.js';
 import { checkRequiredArguments } from './arguments.js';
-import { describeExit, runCommand, type CommandResult } from './command.js';
+import { describeExit, outputExcerpt, runCommand, type CommandResult } from './command.js';
 import { truncateOutput } from './truncate.js';
 import { ToolError, type Tool, type ToolContext } from './types.js';
 
@@ -34,7 +34,11 @@ export function createCommandTool(definition: CommandToolDefinition): Tool {
     // Exit 0: the effect happened; exit 1: it did not; anything else: the check itself failed.
     tool.check = async (args, ctx) => {
       const result = await runWithArguments(check, timeout, args, ctx);
-      if (result.exitCode !== 0 && result.exitCode !== 1) throw failure(`check of ${name}`, result, timeout, ctx);
+      if (result.exitCode !== 0 && result.exitCode !== 1) {
+        // One line: it ends up in the needs-attention message and in `inspect`, where its own words show why.
+        const said = outputExcerpt(result);
+        throw new ToolError(`check of ${name} ${describeExit(result, timeout)}${said ? `: ${said}` : ''}`);
+      }
       return { done: result.exitCode === 0, output: truncateOutput(result.stdout.trim(), ctx.outputLimit) };
     };
   }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 export interface CommandOptions {
   command: string;
@@ -13,9 +13,20 @@ export interface CommandOptions {
   signal?: AbortSignal;
   /** Bound on the captured output kept (bytes, each stream). */
   outputLimit?: number;
-  /** Told the pid (= process group id) once the command runs, so a later run can stop it if we die first. */
-  onSpawn?: (pid: number) => void;
+  /**
+   * Told the pid (= process group id) before the command begins: the command waits until the returned promise
+   * resolves (the runner has journaled the group, so a later run can find and stop it), and never begins if it
+   * rejects — the group is killed and runCommand rejects with that error.
+   */
+  onSpawn?: (pid: number) => Promise<void>;
 }
+
+/**
+ * The gate a journaled command waits behind: a shell that reads one line from fd 3 — written only once the
+ * process group is durably recorded — then closes it and becomes `sh -c command`. If we die or refuse first, fd 3
+ * reaches end-of-file (or the group is killed) and the command never begins.
+ */
+const GATE = 'read -r _ <&3 || exit 125; exec 3<&-; exec sh -c "$1"';
 
 export interface CommandResult {
   exitCode: number | null;
@@ -36,19 +47,20 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
   const limit = options.outputLimit ?? 64 * 1024;
   return new Promise((resolve, reject) => {
     const input = openInput(options.stdin ?? '');
+    const gated = options.onSpawn !== undefined;
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
       // A descriptor in stdio[0] means no stdin stream on our side, which the typings cannot infer.
-      child = spawn('sh', ['-c', options.command], {
+      child = spawn('sh', gated ? ['-c', GATE, 'agentrun-gate', options.command] : ['-c', options.command], {
         cwd: options.cwd,
         env: { ...process.env, ...options.env },
-        stdio: [input, 'pipe', 'pipe'],
+        stdio: gated ? [input, 'pipe', 'pipe', 'pipe'] : [input, 'pipe', 'pipe'],
         detached: true,
       }) as ChildProcessByStdio<null, Readable, Readable>;
     } finally {
       closeSync(input);
     }
-    if (child.pid !== undefined) options.onSpawn?.(child.pid);
+    let refused: unknown;
     const stdout = new BoundedBuffer(limit);
     const stderr = new BoundedBuffer(limit);
     let timedOut = false;
@@ -75,6 +87,20 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
+    if (gated && child.pid !== undefined) {
+      const gate = child.stdio[3] as Writable;
+      // The group may be gone before we open the gate (a timeout, an abort): nothing to tell it then.
+      gate.on('error', () => {});
+      options.onSpawn!(child.pid).then(
+        () => gate.end('go\n'),
+        (error: unknown) => {
+          refused = error;
+          killGroup();
+          gate.destroy();
+        },
+      );
+    }
+
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', (error) => {
@@ -93,6 +119,7 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
     });
     child.on('close', () => {
       options.signal?.removeEventListener('abort', onAbort);
+      if (refused !== undefined) return reject(refused);
       resolve({ exitCode: child.exitCode, signal: child.signalCode, stdout: stdout.text(), stderr: stderr.text(), timedOut, aborted });
     });
   });
@@ -120,6 +147,18 @@ export function describeExit(result: CommandResult, timeoutMs?: number): string 
   if (result.aborted) return 'was interrupted';
   if (result.signal) return `was killed by ${result.signal}`;
   return `exited with code ${result.exitCode}`;
+}
+
+/**
+ * What a command said, for a one-line message: the end of its stderr (or of its stdout if stderr is empty), where a
+ * failing command says why, at most `maxBytes`, lines joined with " | ". Empty if it said nothing.
+ */
+export function outputExcerpt(result: CommandResult, maxBytes = 400): string {
+  const said = (result.stderr.trim() || result.stdout.trim()).replace(/\s*\n\s*/g, ' | ');
+  const bytes = Buffer.from(said, 'utf8');
+  if (bytes.length <= maxBytes) return said;
+  // A cut inside a character leaves up to three continuation bytes, each decoded as U+FFFD.
+  return `…${bytes.subarray(bytes.length - maxBytes).toString('utf8').replace(/^\uFFFD{1,3}/, '')}`;
 }
 
 class BoundedBuffer {

@@ -10,8 +10,11 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Bytes; the output a tool returns is cut to this with truncateOutput(). */
   outputLimit: number;
-  /** Called with the pid of a process the tool starts (its own process group), so the runner can journal it. */
-  onSpawn?: (pid: number) => void;
+  /**
+   * Called with the pid of a process the tool starts (its own process group), so the runner can journal it; the
+   * process does not begin its work before the returned promise resolves (see runCommand).
+   */
+  onSpawn?: (pid: number) => Promise<void>;
 }
 
 export interface Tool {

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LeaseLostError } from '../../src/errors.js';
-import type { NewTask, Store } from '../../src/store/types.js';
+import { CancelRequestedError, LeaseLostError } from '../../src/errors.js';
+import type { LeaseFence, NewTask, Store } from '../../src/store/types.js';
 import { TaskFileSchema } from '../../src/task/schema.js';
+import { takeLease } from './lease.js';
 
 /**
  * The behaviour every Store must have, run against each implementation by a few-line test file:
@@ -45,7 +46,7 @@ export function testStore(subject: StoreUnderTest): void {
 
     it('saves a plan as ordered steps and moves the task to running', async () => {
       await store.createTask(newTask('t1'));
-      await store.savePlan('t1', definition.plan!);
+      await store.savePlan('t1', definition.plan!, await takeLease(store, 't1'));
       const steps = await store.getSteps('t1');
       expect(steps.map((s) => [s.n, s.name, s.status])).toEqual([
         [1, 'one', 'pending'],
@@ -58,8 +59,9 @@ export function testStore(subject: StoreUnderTest): void {
 
     it('completes a step with its notes and the header in one go', async () => {
       await store.createTask(newTask('t1'));
-      await store.savePlan('t1', definition.plan!);
-      await store.startStep('t1', 1, { attempts: 1, firstTurn: 1 });
+      const fence = await takeLease(store, 't1');
+      await store.savePlan('t1', definition.plan!, fence);
+      await store.startStep('t1', 1, { attempts: 1, firstTurn: 1 }, fence);
       expect(await store.getTask('t1')).toMatchObject({ currentStep: 1 });
       await store.completeStep('t1', 1, {
         result: 'first result',
@@ -67,9 +69,9 @@ export function testStore(subject: StoreUnderTest): void {
           { kind: 'decision', text: 'use plan A', reasoning: 'cheaper', step: 1 },
           { kind: 'discovery', text: 'the sky is blue', reasoning: null, step: 1 },
         ],
-      });
-      await store.startStep('t1', 2, { attempts: 1, firstTurn: 1 });
-      await store.completeStep('t1', 2, { result: 'second', notes: [{ kind: 'discovery', text: 'water is wet', reasoning: null, step: 2 }] });
+      }, fence);
+      await store.startStep('t1', 2, { attempts: 1, firstTurn: 1 }, fence);
+      await store.completeStep('t1', 2, { result: 'second', notes: [{ kind: 'discovery', text: 'water is wet', reasoning: null, step: 2 }] }, fence);
       const steps = await store.getSteps('t1');
       expect(steps.map((s) => s.status)).toEqual(['completed', 'completed', 'pending']);
       expect(steps[0]).toMatchObject({ result: 'first result', attempts: 1 });
@@ -85,23 +87,25 @@ export function testStore(subject: StoreUnderTest): void {
 
     it('fails a step and its task together', async () => {
       await store.createTask(newTask('t1'));
-      await store.savePlan('t1', definition.plan!);
-      await store.startStep('t1', 1, { attempts: 1, firstTurn: 1 });
-      await store.failStep('t1', 1, 'boom');
-      expect((await store.getSteps('t1'))[0]).toMatchObject({ status: 'failed', error: 'boom' });
-      expect(await store.getTask('t1')).toMatchObject({ status: 'failed', error: 'boom', reason: 'step' });
+      const fence = await takeLease(store, 't1');
+      await store.savePlan('t1', definition.plan!, fence);
+      await store.startStep('t1', 1, { attempts: 1, firstTurn: 1 }, fence);
+      await store.failStep('t1', 1, 'boom', { finishedAt: 1000, expiresAt: 5000 }, fence);
+      expect((await store.getSteps('t1'))[0]).toMatchObject({ status: 'failed', error: 'boom', finishedAt: 1000 });
+      expect(await store.getTask('t1')).toMatchObject({ status: 'failed', error: 'boom', reason: 'step', finishedAt: 1000, expiresAt: 5000 });
       // A retry clears the error and counts the attempt.
-      await store.startStep('t1', 1, { attempts: 2, firstTurn: 3 });
+      await store.startStep('t1', 1, { attempts: 2, firstTurn: 3 }, fence);
       expect((await store.getSteps('t1'))[0]).toMatchObject({ status: 'running', error: null, attempts: 2, firstTurn: 3 });
       expect(await store.getTask('t1')).toMatchObject({ status: 'running', error: null });
     });
 
     it('journals LLM turns and adds their tokens to the task and the step', async () => {
       await store.createTask(newTask('t1'));
-      await store.savePlan('t1', definition.plan!);
-      await store.recordTurn({ taskId: 't1', phase: 'plan', step: 0, turn: 1, response: { content: 'plan' }, promptTokens: 100, completionTokens: 20 });
-      await store.recordTurn({ taskId: 't1', phase: 'step', step: 2, turn: 1, response: { content: 'a' }, promptTokens: 10, completionTokens: 5 });
-      await store.recordTurn({ taskId: 't1', phase: 'step', step: 2, turn: 2, response: { content: 'b', toolCalls: [] }, promptTokens: 12, completionTokens: 6 });
+      const fence = await takeLease(store, 't1');
+      await store.savePlan('t1', definition.plan!, fence);
+      await store.recordTurn({ taskId: 't1', phase: 'plan', step: 0, turn: 1, response: { content: 'plan' }, promptTokens: 100, completionTokens: 20 }, fence);
+      await store.recordTurn({ taskId: 't1', phase: 'step', step: 2, turn: 1, response: { content: 'a' }, promptTokens: 10, completionTokens: 5 }, fence);
+      await store.recordTurn({ taskId: 't1', phase: 'step', step: 2, turn: 2, response: { content: 'b', toolCalls: [] }, promptTokens: 12, completionTokens: 6 }, fence);
       expect((await store.getTask('t1'))!.usage).toEqual({ promptTokens: 122, completionTokens: 31, requests: 3 });
       expect((await store.getSteps('t1'))[1]!.usage).toEqual({ promptTokens: 22, completionTokens: 11, requests: 2 });
       const turns = await store.getTurns('t1', 'step', 2);
@@ -111,18 +115,21 @@ export function testStore(subject: StoreUnderTest): void {
       ]);
       expect((await store.getTurns('t1', 'step', 2, 2)).map((t) => t.turn)).toEqual([2]);
       // A turn is recorded once: the journal never holds two answers for one turn.
-      await expect(store.recordTurn({ taskId: 't1', phase: 'step', step: 2, turn: 2, response: {}, promptTokens: 1, completionTokens: 1 })).rejects.toThrow();
+      await expect(store.recordTurn({ taskId: 't1', phase: 'step', step: 2, turn: 2, response: {}, promptTokens: 1, completionTokens: 1 }, fence)).rejects.toThrow();
       expect((await store.getTask('t1'))!.usage.requests).toBe(3);
     });
 
     it('records effects as intent, then settles them', async () => {
       await store.createTask(newTask('t1'));
+      const fence = await takeLease(store, 't1');
       const base = { taskId: 't1', step: 1, turn: 1, tool: 'charge', args: '{"amount":5}' };
-      await store.putEffect({ ...base, key: 't1:1:1:2', call: 2, status: 'intent' });
-      await store.putEffect({ ...base, key: 't1:1:1:1', call: 1, status: 'intent' });
-      await store.settleEffect('t1:1:1:1', 'done', 'charged');
-      expect(await store.getEffect('t1:1:1:1')).toMatchObject({ status: 'done', output: 'charged', tool: 'charge', args: '{"amount":5}' });
-      await store.putEffect({ ...base, key: 't1:1:1:2', call: 2, status: 'awaiting-approval' });
+      await store.putEffect({ ...base, key: 't1:1:1:2', call: 2, status: 'intent' }, fence);
+      await store.putEffect({ ...base, key: 't1:1:1:1', call: 1, status: 'intent' }, fence);
+      await store.setEffectProcess('t1:1:1:1', 'host:4242', fence);
+      expect(await store.getEffect('t1:1:1:1')).toMatchObject({ process: 'host:4242', processEpoch: fence.epoch });
+      expect(await store.settleEffect('t1:1:1:1', 'done', 'charged', { fence })).toBe(true);
+      expect(await store.getEffect('t1:1:1:1')).toMatchObject({ status: 'done', output: 'charged', tool: 'charge', args: '{"amount":5}', process: null, processEpoch: null });
+      await store.putEffect({ ...base, key: 't1:1:1:2', call: 2, status: 'awaiting-approval' }, fence);
       expect((await store.getEffects('t1')).map((e) => [e.key, e.status])).toEqual([
         ['t1:1:1:1', 'done'],
         ['t1:1:1:2', 'awaiting-approval'],
@@ -130,31 +137,116 @@ export function testStore(subject: StoreUnderTest): void {
       expect(await store.getEffect('nope')).toBeUndefined();
     });
 
-    it('grants a lease to one owner at a time', async () => {
+    it('grants a lease to one owner at a time, each time at a new epoch', async () => {
       await store.createTask(newTask('t1'));
-      expect(await store.acquireLease('t1', 'host:1', 60_000)).toEqual({ acquired: true });
+      expect((await store.getTask('t1'))!.leaseEpoch).toBe(0);
+      expect(await store.acquireLease('t1', 'host:1', 60_000)).toEqual({ acquired: true, epoch: 1 });
       const refused = await store.acquireLease('t1', 'host:2', 60_000);
       expect(refused).toMatchObject({ acquired: false, owner: 'host:1' });
       expect((refused as { expiresAt: number }).expiresAt).toBeGreaterThan(Date.now());
-      expect(await store.renewLease('t1', 'host:2', 60_000)).toBe(false);
-      expect(await store.renewLease('t1', 'host:1', 60_000, 'step 1: working')).toBe(true);
-      expect(await store.getTask('t1')).toMatchObject({ leaseOwner: 'host:1', progress: 'step 1: working' });
-      // Taking over from a named holder (dead, or --force) works; the old holder can no longer renew.
-      expect(await store.acquireLease('t1', 'host:2', 60_000, 'host:1')).toEqual({ acquired: true });
-      expect(await store.renewLease('t1', 'host:1', 60_000)).toBe(false);
-      await store.releaseLease('t1', 'host:2');
-      expect(await store.acquireLease('t1', 'host:3', 60_000)).toEqual({ acquired: true });
+      const one = { taskId: 't1', owner: 'host:1', epoch: 1, ttlMs: 60_000 };
+      expect(await store.renewLease({ ...one, owner: 'host:2' })).toBe(false);
+      expect(await store.renewLease(one, 'step 1: working')).toBe(true);
+      expect(await store.getTask('t1')).toMatchObject({ leaseOwner: 'host:1', leaseEpoch: 1, progress: 'step 1: working' });
+      // Taking over from a named holder (dead, or --force) works; the old holder can no longer renew or release.
+      expect(await store.acquireLease('t1', 'host:2', 60_000, 'host:1')).toEqual({ acquired: true, epoch: 2 });
+      expect(await store.renewLease(one)).toBe(false);
+      await store.releaseLease(one);
+      expect(await store.getTask('t1')).toMatchObject({ leaseOwner: 'host:2', leaseEpoch: 2 });
+      await store.releaseLease({ taskId: 't1', owner: 'host:2', epoch: 2, ttlMs: 60_000 });
+      expect(await store.acquireLease('t1', 'host:3', 60_000)).toEqual({ acquired: true, epoch: 3 });
+      // The same owner taking it again is a new epoch too: its earlier self is fenced off like anyone else.
+      expect(await store.acquireLease('t1', 'host:3', 60_000)).toEqual({ acquired: true, epoch: 4 });
+      expect(await store.renewLease({ taskId: 't1', owner: 'host:3', epoch: 3, ttlMs: 60_000 })).toBe(false);
+    });
+
+    it('refuses every write of a run whose epoch another runner moved on, and writes nothing of it', async () => {
+      await store.createTask(newTask('t1'));
+      const old = await takeLease(store, 't1', 'host:1');
+      await store.savePlan('t1', definition.plan!, old);
+      const effect = { key: 't1:1:1:1', taskId: 't1', step: 1, turn: 1, call: 1, tool: 'charge', args: '{}', status: 'intent' as const };
+      await store.putEffect(effect, old);
+      await store.startStep('t1', 1, { attempts: 1, firstTurn: 1 }, old);
+      await store.completeStep('t1', 1, { result: 'done by the first runner', notes: [] }, old);
+      // The same owner (a pid reused, a worker id) takes it over: only the epoch tells the two runs apart.
+      const current = await takeLease(store, 't1', 'host:1');
+      expect(current.epoch).toBe(old.epoch + 1);
+      const before = await store.getTask('t1');
+      const refusals: [string, () => Promise<unknown>][] = [
+        ['savePlan', () => store.savePlan('t1', definition.plan!, old)],
+        ['startStep', () => store.startStep('t1', 2, { attempts: 1, firstTurn: 1 }, old)],
+        ['completeStep', () => store.completeStep('t1', 2, { result: 'stale', notes: [{ kind: 'discovery', text: 'x', reasoning: null, step: 2 }] }, old)],
+        ['failStep', () => store.failStep('t1', 2, 'stale', { finishedAt: 1, expiresAt: 2 }, old)],
+        ['recordTurn', () => store.recordTurn({ taskId: 't1', phase: 'step', step: 2, turn: 1, response: {}, promptTokens: 5, completionTokens: 5 }, old)],
+        ['putEffect', () => store.putEffect({ ...effect, key: 't1:2:1:1' }, old)],
+        ['settleEffect', () => store.settleEffect('t1:1:1:1', 'done', 'stale', { fence: old })],
+        ['setEffectProcess', () => store.setEffectProcess('t1:1:1:1', 'host:99', old)],
+        ['updateTask', () => store.updateTask('t1', { status: 'completed', result: 'stale' }, { fence: old })],
+      ];
+      for (const [name, write] of refusals) await expect(write(), name).rejects.toThrow(LeaseLostError);
+      expect(await store.renewLease(old)).toBe(false);
+      await store.releaseLease(old);
+      const after = await store.getTask('t1');
+      expect({ ...after, heartbeatAt: 0, leaseExpiresAt: 0 }).toEqual({ ...before, heartbeatAt: 0, leaseExpiresAt: 0 });
+      expect((await store.getSteps('t1')).map((s) => s.status)).toEqual(['completed', 'pending', 'pending']);
+      expect(await store.getEffect('t1:1:1:1')).toMatchObject({ status: 'intent', output: null, process: null });
+      expect(await store.getEffect('t1:2:1:1')).toBeUndefined();
+      expect(await store.getTurns('t1', 'step', 2)).toEqual([]);
+      expect(await store.getNotes('t1')).toEqual([]);
+      // The current runner's writes go through.
+      await store.startStep('t1', 2, { attempts: 1, firstTurn: 1 }, current);
+      expect(await store.getTask('t1')).toMatchObject({ currentStep: 2, leaseOwner: 'host:1', leaseEpoch: current.epoch });
+    });
+
+    it('a cancel request refuses a new step or effect intent in the same transaction, not an outcome', async () => {
+      await store.createTask(newTask('t1'));
+      const fence = await takeLease(store, 't1');
+      await store.savePlan('t1', definition.plan!, fence);
+      const effect = { key: 't1:1:1:1', taskId: 't1', step: 1, turn: 1, call: 1, tool: 'charge', args: '{}', status: 'intent' as const };
+      await store.putEffect(effect, fence);
+      expect(await store.updateTask('t1', { cancelRequested: true })).toBe(true);
+      await expect(store.startStep('t1', 1, { attempts: 1, firstTurn: 1 }, fence)).rejects.toThrow(CancelRequestedError);
+      await expect(store.putEffect({ ...effect, key: 't1:1:1:2' }, fence)).rejects.toThrow(CancelRequestedError);
+      expect(await store.getEffect('t1:1:1:2')).toBeUndefined();
+      expect((await store.getSteps('t1'))[0]!.status).toBe('pending');
+      // What already ran is still recorded.
+      expect(await store.settleEffect('t1:1:1:1', 'done', 'charged', { fence })).toBe(true);
+      expect(await store.updateTask('t1', { status: 'cancelled' }, { fence })).toBe(true);
+    });
+
+    it('guarded writes from outside a run happen only if nobody runs the task and it is as the caller saw it', async () => {
+      await store.createTask(newTask('t1'));
+      const selected = (await store.getTask('t1'))!;
+      const idle = { idle: true };
+      expect(await store.updateTask('t1', { status: 'failed' }, { guard: { ...idle, statusIn: ['planning'] } })).toBe(true);
+      expect(await store.updateTask('t1', { status: 'cancelled' }, { guard: { ...idle, statusIn: ['planning'] } })).toBe(false);
+      const fence = await takeLease(store, 't1');
+      await store.putEffect({ key: 't1:1:1:1', taskId: 't1', step: 1, turn: 1, call: 1, tool: 'charge', args: '{}', status: 'intent' }, fence);
+      // A live lease: cancel, gc and a person's answer must not act behind the runner's back.
+      expect(await store.updateTask('t1', { status: 'cancelled' }, { guard: { idle: true } })).toBe(false);
+      expect(await store.settleEffect('t1:1:1:1', 'done', 'by a person', { guard: { idle: true } })).toBe(false);
+      expect(await store.pruneTask('t1', { idle: true, statusIn: ['failed'] })).toBe(false);
+      // …unless its holder is known dead; the write then takes the task from it, so it cannot write if it wakes up.
+      expect(await store.updateTask('t1', { error: 'x' }, { guard: { idle: true, deadOwner: fence.owner } })).toBe(true);
+      await expect(store.startStep('t1', 1, { attempts: 1, firstTurn: 1 }, fence)).rejects.toThrow(LeaseLostError);
+      expect(await store.getTask('t1')).toMatchObject({ leaseOwner: null, leaseEpoch: fence.epoch + 1 });
+      // Resumed since gc selected it (the epoch moved on): not pruned.
+      expect(await store.pruneTask('t1', { idle: true, statusIn: ['failed'], epoch: selected.leaseEpoch })).toBe(false);
+      expect((await store.getTask('t1'))!.prunedAt).toBeNull();
+      expect(await store.getEffect('t1:1:1:1')).toMatchObject({ status: 'intent' });
+      expect(await store.pruneTask('t1', { idle: true, statusIn: ['failed'], epoch: fence.epoch + 1 })).toBe(true);
+      expect((await store.getTask('t1'))!.prunedAt).not.toBeNull();
+      expect(await store.getEffect('t1:1:1:1')).toBeUndefined();
     });
 
     it('fenced journal writes happen only while the lease is held, and renew it', async () => {
       await store.createTask(newTask('t1'));
-      await store.savePlan('t1', definition.plan!);
-      await store.acquireLease('t1', 'host:1', 60_000);
-      const mine = { taskId: 't1', owner: 'host:1', ttlMs: 60_000 };
-      const stale = { taskId: 't1', owner: 'host:2', ttlMs: 60_000 };
+      const mine = await takeLease(store, 't1', 'host:1');
+      await store.savePlan('t1', definition.plan!, mine);
+      const stale: LeaseFence = { ...mine, owner: 'host:2' };
       const effect = { key: 't1:1:1:1', taskId: 't1', step: 1, turn: 1, call: 1, tool: 'charge', args: '{}', status: 'intent' as const };
       await store.putEffect(effect, mine);
-      await expect(store.settleEffect('t1:1:1:1', 'done', 'by the stale runner', stale)).rejects.toThrow(LeaseLostError);
+      await expect(store.settleEffect('t1:1:1:1', 'done', 'by the stale runner', { fence: stale })).rejects.toThrow(LeaseLostError);
       await expect(store.recordTurn({ taskId: 't1', phase: 'step', step: 1, turn: 1, response: {}, promptTokens: 5, completionTokens: 5 }, stale)).rejects.toThrow(
         LeaseLostError,
       );
@@ -169,7 +261,7 @@ export function testStore(subject: StoreUnderTest): void {
       expect((await store.getSteps('t1'))[0]!.status).toBe('pending');
       expect(await store.getNotes('t1')).toEqual([]);
       expect((await store.getTask('t1'))!.usage.requests).toBe(0);
-      await store.settleEffect('t1:1:1:1', 'done', 'ok', mine);
+      await store.settleEffect('t1:1:1:1', 'done', 'ok', { fence: mine });
       expect(await store.getEffect('t1:1:1:1')).toMatchObject({ status: 'done', output: 'ok' });
     });
 
@@ -177,7 +269,7 @@ export function testStore(subject: StoreUnderTest): void {
       await store.createTask(newTask('t1'));
       await store.acquireLease('t1', 'host:1', 1);
       await new Promise((r) => setTimeout(r, 5));
-      expect(await store.acquireLease('t1', 'host:2', 60_000)).toEqual({ acquired: true });
+      expect(await store.acquireLease('t1', 'host:2', 60_000)).toEqual({ acquired: true, epoch: 2 });
     });
 
     it('lists tasks newest first, filtered by status, limited', async () => {

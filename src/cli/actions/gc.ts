@@ -1,4 +1,4 @@
-import { collectGarbage } from '../../engine/gc.js';
+import { expiredTasks, pruneSelected } from '../../engine/gc.js';
 import { UsageError } from '../../errors.js';
 import { parseDuration } from '../../task/duration.js';
 import { output } from '../output.js';
@@ -11,10 +11,10 @@ export async function run(options: GcOptions): Promise<number> {
   const olderThanMs = options.olderThan === undefined ? undefined : parseDuration(options.olderThan);
   if (olderThanMs === undefined && options.olderThan !== undefined) throw new UsageError(`--older-than takes a duration like 7d, 12h or 30m, got "${options.olderThan}"`);
   return withStore(options.db, async (store) => {
-    const candidates = await collectGarbage(store, { olderThanMs, dryRun: true });
-    const ids = candidates.map((t) => t.id);
-    if (!options.dryRun && ids.length > 0 && !(await confirm(`Remove the journals of ${ids.length} finished task(s)?`, options))) return 0;
-    if (!options.dryRun) await collectGarbage(store, { olderThanMs, dryRun: false });
+    const candidates = await expiredTasks(store, { olderThanMs });
+    if (!options.dryRun && candidates.length > 0 && !(await confirm(`Remove the journals of ${candidates.length} finished task(s)?`, options))) return 0;
+    // A task resumed meanwhile (even while the question above waited) is skipped, not pruned.
+    const ids = (options.dryRun ? candidates : await pruneSelected(store, candidates)).map((t) => t.id);
     if (options.json) output.json({ dry_run: Boolean(options.dryRun), tasks: ids });
     else output.result(`${options.dryRun ? 'would remove' : 'removed'} the journals of ${ids.length} task(s)${ids.length ? `: ${ids.join(', ')}` : ''}`);
     return 0;

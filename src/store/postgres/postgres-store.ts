@@ -1,3 +1,4 @@
+import { LeaseLostError } from '../../errors.js';
 import { TASK_STATUSES } from '../types.js';
 import type {
   EffectRecord,
@@ -11,6 +12,7 @@ import type {
   StepRecord,
   Store,
   TaskBundle,
+  TaskGuard,
   TaskPatch,
   TaskQuery,
   TaskRecord,
@@ -20,7 +22,7 @@ import type {
 import type { StepDefinition } from '../../task/schema.js';
 import { toEffect, toNote, toStep, toTask, toTurn } from '../sqlite/rows.js';
 import { parsePostgresUrl } from './connection-url.js';
-import { assertHeld, fenceSql } from './fence.js';
+import { assertHeld, fenceSql, guardSql } from './fence.js';
 import { insertTaskBundle } from './insert-bundle.js';
 import { migrate } from './migrate.js';
 import { PostgresMemoryStore } from './postgres-memory-store.js';
@@ -100,23 +102,40 @@ export class PostgresStore implements Store {
     return rows.map(toTask);
   }
 
-  async updateTask(id: string, patch: TaskPatch): Promise<void> {
+  async updateTask(id: string, patch: TaskPatch, condition?: { fence: LeaseFence } | { guard: TaskGuard }): Promise<boolean> {
     const p = new SqlParams();
     const sets = Object.entries(patch)
       .filter(([, value]) => value !== undefined)
       .map(([key, value]) => `${PATCH_COLUMNS[key as keyof TaskPatch]} = ${p.add(value)}`);
-    await this.pool.query(`UPDATE tasks SET ${[...sets, `updated_at = ${NOW_MS}`].join(', ')} WHERE id = ${p.add(id)}`, p.values);
+    let holds = 'true';
+    let also = '';
+    if (condition && 'fence' in condition) ({ holds, renew: also } = fenceSql(condition.fence, p));
+    else if (condition) ({ holds, take: also } = guardSql(condition.guard, p));
+    const { rowCount } = await this.pool.query(
+      `UPDATE tasks SET ${[...sets, `updated_at = ${NOW_MS}`].join(', ')}${also} WHERE id = ${p.add(id)} AND ${holds}`,
+      p.values,
+    );
+    if (condition && 'fence' in condition) await assertHeld(this.pool, condition.fence, rowCount ?? 0);
+    return rowCount === 1;
   }
 
-  async savePlan(id: string, steps: StepDefinition[]): Promise<void> {
+  async savePlan(id: string, steps: StepDefinition[], fence: LeaseFence): Promise<void> {
     await this.pool.transaction(async (client) => {
+      // The task row first: it is the fence (and locks the row until the plan is in).
+      const p = new SqlParams();
+      const f = fenceSql(fence, p);
+      const { rowCount } = await client.query(
+        `UPDATE tasks SET status = 'running', step_count = ${p.add(steps.length)}, completed_count = 0, updated_at = ${NOW_MS}${f.renew}
+         WHERE id = ${p.add(id)} AND ${f.holds}`,
+        p.values,
+      );
+      if (rowCount === 0) throw new LeaseLostError(fence.taskId);
       await client.query('DELETE FROM steps WHERE task_id = $1', [id]);
       await client.query(
         `INSERT INTO steps (task_id, n, name, description, spec)
          SELECT $1, s.n, s.name, s.description, s.spec FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS s(name, description, spec, n)`,
         [id, steps.map((s) => s.name), steps.map((s) => s.description), steps.map((s) => JSON.stringify(s))],
       );
-      await client.query(`UPDATE tasks SET status = 'running', step_count = $2, completed_count = 0, updated_at = ${NOW_MS} WHERE id = $1`, [id, steps.length]);
     });
   }
 
@@ -125,18 +144,27 @@ export class PostgresStore implements Store {
     return rows.map(toStep);
   }
 
-  async startStep(id: string, n: number, attempt: { attempts: number; firstTurn: number }): Promise<void> {
-    await this.pool.query(
-      `WITH s AS (
-         UPDATE steps SET status = 'running', error = NULL, attempts = $3, first_turn = $4, started_at = COALESCE(started_at, ${NOW_MS})
-         WHERE task_id = $1 AND n = $2
+  async startStep(id: string, n: number, attempt: { attempts: number; firstTurn: number }, fence: LeaseFence): Promise<void> {
+    const p = new SqlParams();
+    const task = p.add(id);
+    const step = p.add(n);
+    const f = fenceSql(fence, p, { refuseIfCancelled: true });
+    const { rows } = await this.pool.query<{ held: number }>(
+      `WITH header AS (
+         UPDATE tasks SET status = 'running', current_step = ${step}, error = NULL, reason = NULL, updated_at = ${NOW_MS}${f.renew}
+         WHERE id = ${task} AND ${f.holds} RETURNING id
+       ), s AS (
+         UPDATE steps SET status = 'running', error = NULL, attempts = ${p.add(attempt.attempts)}, first_turn = ${p.add(attempt.firstTurn)},
+           started_at = COALESCE(started_at, ${NOW_MS})
+         WHERE task_id = ${task} AND n = ${step} AND EXISTS (SELECT 1 FROM header)
        )
-       UPDATE tasks SET status = 'running', current_step = $2, error = NULL, reason = NULL, updated_at = ${NOW_MS} WHERE id = $1`,
-      [id, n, attempt.attempts, attempt.firstTurn],
+       SELECT count(*)::int AS held FROM header`,
+      p.values,
     );
+    await assertHeld(this.pool, fence, rows[0]!.held, { refuseIfCancelled: true });
   }
 
-  async completeStep(id: string, n: number, completion: StepCompletion, fence?: LeaseFence): Promise<void> {
+  async completeStep(id: string, n: number, completion: StepCompletion, fence: LeaseFence): Promise<void> {
     const p = new SqlParams();
     const task = p.add(id);
     const f = fenceSql(fence, p);
@@ -160,15 +188,27 @@ export class PostgresStore implements Store {
        SELECT count(*)::int AS held FROM header`,
       p.values,
     );
-    assertHeld(fence, rows[0]!.held);
+    await assertHeld(this.pool, fence, rows[0]!.held);
   }
 
-  async failStep(id: string, n: number, error: string): Promise<void> {
-    await this.pool.query(
-      `WITH s AS (UPDATE steps SET status = 'failed', error = $3, finished_at = ${NOW_MS} WHERE task_id = $1 AND n = $2)
-       UPDATE tasks SET status = 'failed', error = $3, reason = 'step', finished_at = ${NOW_MS}, updated_at = ${NOW_MS} WHERE id = $1`,
-      [id, n, error],
+  async failStep(id: string, n: number, error: string, finished: { finishedAt: number; expiresAt: number }, fence: LeaseFence): Promise<void> {
+    const p = new SqlParams();
+    const task = p.add(id);
+    const [message, finishedAt] = [p.add(error), p.add(finished.finishedAt)];
+    const f = fenceSql(fence, p);
+    const { rows } = await this.pool.query<{ held: number }>(
+      `WITH header AS (
+         UPDATE tasks SET status = 'failed', error = ${message}, reason = 'step', finished_at = ${finishedAt}, expires_at = ${p.add(finished.expiresAt)},
+           updated_at = ${NOW_MS}${f.renew}
+         WHERE id = ${task} AND ${f.holds} RETURNING id
+       ), s AS (
+         UPDATE steps SET status = 'failed', error = ${message}, finished_at = ${finishedAt}
+         WHERE task_id = ${task} AND n = ${p.add(n)} AND EXISTS (SELECT 1 FROM header)
+       )
+       SELECT count(*)::int AS held FROM header`,
+      p.values,
     );
+    await assertHeld(this.pool, fence, rows[0]!.held);
   }
 
   async getNotes(id: string): Promise<NoteRecord[]> {
@@ -176,7 +216,7 @@ export class PostgresStore implements Store {
     return rows.map(toNote);
   }
 
-  async recordTurn(turn: Omit<TurnRecord, 'createdAt'>, fence?: LeaseFence): Promise<void> {
+  async recordTurn(turn: Omit<TurnRecord, 'createdAt'>, fence: LeaseFence): Promise<void> {
     const p = new SqlParams();
     const task = p.add(turn.taskId);
     const f = fenceSql(fence, p);
@@ -197,7 +237,7 @@ export class PostgresStore implements Store {
        SELECT count(*)::int AS held FROM header`,
       p.values,
     );
-    assertHeld(fence, rows[0]!.held);
+    await assertHeld(this.pool, fence, rows[0]!.held);
   }
 
   async getTurns(id: string, phase: TurnPhase, step: number, fromTurn = 1): Promise<TurnRecord[]> {
@@ -220,73 +260,89 @@ export class PostgresStore implements Store {
     return rows.map(toEffect);
   }
 
-  async putEffect(effect: NewEffect, fence?: LeaseFence): Promise<void> {
+  async putEffect(effect: NewEffect, fence: LeaseFence): Promise<void> {
     const p = new SqlParams();
     const write = `INSERT INTO effects (key, task_id, step, turn, call, tool, args, status, output, created_at, updated_at)
       SELECT ${p.add(effect.key)}::text, ${p.add(effect.taskId)}::text, ${p.add(effect.step)}::int, ${p.add(effect.turn)}::int, ${p.add(effect.call)}::int,
              ${p.add(effect.tool)}::text, ${p.add(effect.args)}::text, ${p.add(effect.status)}::text, ${p.add(effect.output ?? null)}::text, ${NOW_MS}, ${NOW_MS}`;
-    const upsert = 'ON CONFLICT (key) DO UPDATE SET status = excluded.status, output = excluded.output, updated_at = excluded.updated_at';
-    await this.fenced(fence, p, (held) => `${write} ${held ? `FROM ${held}` : ''} ${upsert}`);
+    const upsert = 'ON CONFLICT (key) DO UPDATE SET status = excluded.status, output = excluded.output, updated_at = excluded.updated_at RETURNING key';
+    await this.fenced(fence, p, (held) => `${write} FROM ${held} ${upsert}`, { refuseIfCancelled: effect.status === 'intent' });
   }
 
-  async settleEffect(key: string, status: EffectStatus, output: string | null, fence?: LeaseFence): Promise<void> {
+  async settleEffect(key: string, status: EffectStatus, output: string | null, condition: { fence: LeaseFence } | { guard: TaskGuard }): Promise<boolean> {
+    const p = new SqlParams();
+    const write = (held: string) =>
+      `UPDATE effects SET status = ${p.add(status)}, output = ${p.add(output)}, process = NULL, process_epoch = NULL, updated_at = ${NOW_MS}
+       WHERE key = ${p.add(key)} AND EXISTS (SELECT 1 FROM ${held}) RETURNING key`;
+    if ('fence' in condition) return this.fenced(condition.fence, p, write);
+    const g = guardSql(condition.guard, p);
+    const { rows } = await this.pool.query<{ settled: number }>(
+      `WITH header AS (
+         UPDATE tasks SET updated_at = updated_at${g.take} WHERE id = (SELECT task_id FROM effects WHERE key = ${p.add(key)}) AND ${g.holds} RETURNING id
+       ), write AS (${write('header')})
+       SELECT count(*)::int AS settled FROM write`,
+      p.values,
+    );
+    return rows[0]!.settled === 1;
+  }
+
+  /**
+   * One statement: renew the fence's lease and, only if it is still ours, make the write `statement(cte)` describes.
+   * True if the write changed a row (it must RETURN what it wrote for that).
+   */
+  private async fenced(fence: LeaseFence, p: SqlParams, statement: (heldCte: string) => string, options: { refuseIfCancelled?: boolean } = {}): Promise<boolean> {
+    const task = p.add(fence.taskId);
+    const f = fenceSql(fence, p, options);
+    const { rows } = await this.pool.query<{ held: number; wrote: number }>(
+      `WITH header AS (UPDATE tasks SET updated_at = updated_at${f.renew} WHERE id = ${task} AND ${f.holds} RETURNING id),
+            write AS (${statement('header')})
+       SELECT (SELECT count(*) FROM header)::int AS held, (SELECT count(*) FROM write)::int AS wrote`,
+      p.values,
+    );
+    await assertHeld(this.pool, fence, rows[0]!.held, options);
+    return rows[0]!.wrote > 0;
+  }
+
+  async setEffectProcess(key: string, process: string, fence: LeaseFence): Promise<void> {
     const p = new SqlParams();
     await this.fenced(
       fence,
       p,
-      (held) =>
-        `UPDATE effects SET status = ${p.add(status)}, output = ${p.add(output)}, process = NULL, updated_at = ${NOW_MS}
-         WHERE key = ${p.add(key)} ${held ? `AND EXISTS (SELECT 1 FROM ${held})` : ''}`,
+      (held) => `UPDATE effects SET process = ${p.add(process)}, process_epoch = ${p.add(fence.epoch)} WHERE key = ${p.add(key)} AND EXISTS (SELECT 1 FROM ${held}) RETURNING key`,
     );
-  }
-
-  /** One statement: renew the fence's lease and, only if it is still ours, make the write `statement(cte)` describes. */
-  private async fenced(fence: LeaseFence | undefined, p: SqlParams, statement: (heldCte: string | undefined) => string): Promise<void> {
-    if (!fence) {
-      await this.pool.query(statement(undefined), p.values);
-      return;
-    }
-    const task = p.add(fence.taskId);
-    const f = fenceSql(fence, p);
-    const { rows } = await this.pool.query<{ held: number }>(
-      `WITH header AS (UPDATE tasks SET updated_at = updated_at${f.renew} WHERE id = ${task} AND ${f.holds} RETURNING id),
-            write AS (${statement('header')})
-       SELECT count(*)::int AS held FROM header`,
-      p.values,
-    );
-    assertHeld(fence, rows[0]!.held);
-  }
-
-  async setEffectProcess(key: string, process: string | null): Promise<void> {
-    await this.pool.query('UPDATE effects SET process = $2 WHERE key = $1', [key, process]);
   }
 
   async acquireLease(id: string, owner: string, ttlMs: number, takeOverFrom?: string): Promise<LeaseResult> {
     // The epoch counts every grant, so a write fenced by an older grant can be told apart from ours.
-    const { rows } = await this.pool.query<{ taken: boolean; lease_owner: string; lease_expires_at: number }>(
+    const { rows } = await this.pool.query<{ epoch: number | null; lease_owner: string; lease_expires_at: number }>(
       `WITH taken AS (
          UPDATE tasks SET lease_owner = $2, lease_expires_at = ${NOW_MS} + $3, heartbeat_at = ${NOW_MS}, lease_epoch = lease_epoch + 1
          WHERE id = $1 AND (lease_owner IS NULL OR lease_expires_at <= ${NOW_MS} OR lease_owner = $2 OR lease_owner = $4)
-         RETURNING id
+         RETURNING lease_epoch
        )
-       SELECT EXISTS (SELECT 1 FROM taken) AS taken, lease_owner, lease_expires_at FROM tasks WHERE id = $1`,
+       SELECT (SELECT lease_epoch FROM taken) AS epoch, lease_owner, lease_expires_at FROM tasks WHERE id = $1`,
       [id, owner, ttlMs, takeOverFrom ?? null],
     );
-    const row = rows[0];
-    if (!row || row.taken) return { acquired: true };
+    const row = rows[0]!;
+    if (row.epoch !== null) return { acquired: true, epoch: row.epoch };
     return { acquired: false, owner: row.lease_owner, expiresAt: row.lease_expires_at };
   }
 
-  async renewLease(id: string, owner: string, ttlMs: number, progress?: string): Promise<boolean> {
+  async renewLease(fence: LeaseFence, progress?: string): Promise<boolean> {
     const { rowCount } = await this.pool.query(
-      `UPDATE tasks SET lease_expires_at = ${NOW_MS} + $3, heartbeat_at = ${NOW_MS}, progress = COALESCE($4, progress) WHERE id = $1 AND lease_owner = $2`,
-      [id, owner, ttlMs, progress ?? null],
+      `UPDATE tasks SET lease_expires_at = ${NOW_MS} + $4, heartbeat_at = ${NOW_MS}, progress = COALESCE($5, progress)
+       WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3`,
+      [fence.taskId, fence.owner, fence.epoch, fence.ttlMs, progress ?? null],
     );
     return rowCount === 1;
   }
 
-  async releaseLease(id: string, owner: string): Promise<void> {
-    await this.pool.query('UPDATE tasks SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2', [id, owner]);
+  async releaseLease(fence: LeaseFence): Promise<void> {
+    await this.pool.query('UPDATE tasks SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3', [
+      fence.taskId,
+      fence.owner,
+      fence.epoch,
+    ]);
   }
 
   async getAllTurns(id: string): Promise<TurnRecord[]> {
@@ -301,13 +357,18 @@ export class PostgresStore implements Store {
     return this.pool.transaction((client) => insertTaskBundle(client, bundle));
   }
 
-  async pruneTask(id: string): Promise<void> {
-    await this.pool.query(
-      `WITH a AS (DELETE FROM llm_turns WHERE task_id = $1), b AS (DELETE FROM effects WHERE task_id = $1),
-            c AS (DELETE FROM notes WHERE task_id = $1), d AS (DELETE FROM steps WHERE task_id = $1)
-       UPDATE tasks SET pruned_at = ${NOW_MS} WHERE id = $1`,
-      [id],
+  async pruneTask(id: string, guard: TaskGuard): Promise<boolean> {
+    const p = new SqlParams();
+    const task = p.add(id);
+    const g = guardSql(guard, p);
+    const gone = (table: string) => `DELETE FROM ${table} WHERE task_id = ${task} AND EXISTS (SELECT 1 FROM header)`;
+    const { rows } = await this.pool.query<{ pruned: number }>(
+      `WITH header AS (UPDATE tasks SET pruned_at = ${NOW_MS}${g.take} WHERE id = ${task} AND ${g.holds} RETURNING id),
+            a AS (${gone('llm_turns')}), b AS (${gone('effects')}), c AS (${gone('notes')}), d AS (${gone('steps')})
+       SELECT count(*)::int AS pruned FROM header`,
+      p.values,
     );
+    return rows[0]!.pruned === 1;
   }
 }
 

@@ -105,6 +105,15 @@ CREATE INDEX effects_by_task ON effects (task_id, step, turn, call);
 `,
   },
   { version: 2, sql: MEMORIES_MIGRATION },
+  {
+    // Fencing: every lease taken increments the epoch, and an effect's process is stamped with the epoch of the run
+    // that started it, so a runner that was paused and taken over can neither write nor stop the new run's command.
+    version: 3,
+    sql: `
+ALTER TABLE tasks ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE effects ADD COLUMN process_epoch INTEGER;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

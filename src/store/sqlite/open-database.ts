@@ -1,10 +1,18 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DatabaseTooNewError, DatabaseUnreadableError } from '../../errors.js';
+import { DatabaseBusyError, DatabaseTooNewError, DatabaseUnreadableError } from '../../errors.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 
 const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+/**
+ * How long a write waits for another process's lock before giving up with a resumable error: long enough for a
+ * slow disk's commit, short of a lease's length. AGENTRUN_BUSY_TIMEOUT_MS overrides it (tests).
+ */
+export function busyTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  return Number(env.AGENTRUN_BUSY_TIMEOUT_MS) || 15_000;
+}
 
 /**
  * Opens (creating if needed, mode 0600) and migrates the database file. A file that is not a SQLite database
@@ -19,8 +27,7 @@ export function openDatabase(file: string): Database.Database {
   }
   let db: Database.Database | undefined;
   try {
-    db = new Database(file);
-    db.pragma('busy_timeout = 5000');
+    db = new Database(file, { timeout: busyTimeoutMs() });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     // Checkpoint the WAL every 8 MiB rather than every 4 MiB: a step commit touches about 11 pages, and fewer,
@@ -33,6 +40,7 @@ export function openDatabase(file: string): Database.Database {
     db?.close();
     if (error instanceof DatabaseTooNewError) throw error;
     const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_BUSY')) throw new DatabaseBusyError(file, busyTimeoutMs(), { cause: error });
     if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
       throw new DatabaseUnreadableError(`${file} is not a readable agentrun database (${code}); it was left untouched`, { cause: error });
     }

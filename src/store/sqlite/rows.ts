@@ -27,6 +27,7 @@ export function toTask(row: Row): TaskRecord {
     reason: strOrNull(row.reason),
     leaseOwner: strOrNull(row.lease_owner),
     leaseExpiresAt: numOrNull(row.lease_expires_at),
+    leaseEpoch: num(row.lease_epoch),
     heartbeatAt: numOrNull(row.heartbeat_at),
     progress: strOrNull(row.progress),
     cancelRequested: Boolean(row.cancel_requested),
@@ -93,6 +94,7 @@ export function toEffect(row: Row): EffectRecord {
     status: str(row.status) as EffectRecord['status'],
     output: strOrNull(row.output),
     process: strOrNull(row.process),
+    processEpoch: numOrNull(row.process_epoch),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
   };

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { LeaseLostError } from '../../errors.js';
+import { CancelRequestedError, DatabaseBusyError, LeaseLostError } from '../../errors.js';
 import type { StepDefinition } from '../../task/schema.js';
 import type {
   EffectRecord,
@@ -13,6 +13,7 @@ import type {
   StepRecord,
   Store,
   TaskBundle,
+  TaskGuard,
   TaskPatch,
   TaskQuery,
   TaskRecord,
@@ -20,7 +21,7 @@ import type {
   TurnRecord,
 } from '../types.js';
 import { TASK_STATUSES } from '../types.js';
-import { openDatabase } from './open-database.js';
+import { busyTimeoutMs, openDatabase } from './open-database.js';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
 import { toEffect, toNote, toStep, toTask, toTurn, type Row } from './rows.js';
 import { preparedStatements } from './prepared.js';
@@ -71,7 +72,7 @@ export class SqliteStore implements Store {
   }
 
   async createTask(task: NewTask): Promise<boolean> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const info = this.sql(
         `INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, status, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 'planning', ?, ?) ON CONFLICT (id) DO NOTHING`,
@@ -79,7 +80,7 @@ export class SqliteStore implements Store {
       if (info.changes === 0) return false;
       this.sql('INSERT INTO task_definitions (task_id, definition) VALUES (?, ?)').run(task.id, JSON.stringify(task.definition));
       return true;
-    })();
+    });
   }
 
   async getTask(id: string): Promise<TaskRecord | undefined> {
@@ -99,29 +100,37 @@ export class SqliteStore implements Store {
     return (this.sql(sql).all(...params) as Row[]).map(toTask);
   }
 
-  async updateTask(id: string, patch: TaskPatch): Promise<void> {
+  async updateTask(id: string, patch: TaskPatch, condition?: { fence: LeaseFence } | { guard: TaskGuard }): Promise<boolean> {
     const entries = Object.entries(patch).filter(([, value]) => value !== undefined) as [keyof TaskPatch, unknown][];
     const sets = entries.map(([key]) => `${PATCH_COLUMNS[key]} = ?`);
     const values = entries.map(([, value]) => (typeof value === 'boolean' ? Number(value) : value));
-    this.sql(`UPDATE tasks SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE id = ?`).run(...values, Date.now(), id);
+    const now = Date.now();
+    return this.write(() => {
+      if (!this.holds(id, condition, now)) return false;
+      this.sql(`UPDATE tasks SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE id = ?`).run(...values, now, id);
+      return true;
+    });
   }
 
-  async savePlan(id: string, steps: StepDefinition[]): Promise<void> {
+  async savePlan(id: string, steps: StepDefinition[], fence: LeaseFence): Promise<void> {
     const insert = this.sql('INSERT INTO steps (task_id, n, name, description, spec) VALUES (?, ?, ?, ?, ?)');
-    this.db.transaction(() => {
+    const now = Date.now();
+    this.write(() => {
+      this.holdFence(fence, now);
       this.sql('DELETE FROM steps WHERE task_id = ?').run(id);
       steps.forEach((step, i) => insert.run(id, i + 1, step.name, step.description, JSON.stringify(step)));
-      this.sql(`UPDATE tasks SET status = 'running', step_count = ?, completed_count = 0, updated_at = ? WHERE id = ?`).run(steps.length, Date.now(), id);
-    })();
+      this.sql(`UPDATE tasks SET status = 'running', step_count = ?, completed_count = 0, updated_at = ? WHERE id = ?`).run(steps.length, now, id);
+    });
   }
 
   async getSteps(id: string): Promise<StepRecord[]> {
     return (this.sql('SELECT * FROM steps WHERE task_id = ? ORDER BY n').all(id) as Row[]).map(toStep);
   }
 
-  async startStep(id: string, n: number, attempt: { attempts: number; firstTurn: number }): Promise<void> {
+  async startStep(id: string, n: number, attempt: { attempts: number; firstTurn: number }, fence: LeaseFence): Promise<void> {
     const now = Date.now();
-    this.db.transaction(() => {
+    this.write(() => {
+      this.holdFence(fence, now, { refuseIfCancelled: true });
       this.sql(`UPDATE steps SET status = 'running', error = NULL, attempts = ?, first_turn = ?, started_at = COALESCE(started_at, ?) WHERE task_id = ? AND n = ?`).run(
         attempt.attempts,
         attempt.firstTurn,
@@ -130,12 +139,12 @@ export class SqliteStore implements Store {
         n,
       );
       this.sql(`UPDATE tasks SET status = 'running', current_step = ?, error = NULL, reason = NULL, updated_at = ? WHERE id = ?`).run(n, now, id);
-    })();
+    });
   }
 
-  async completeStep(id: string, n: number, completion: StepCompletion, fence?: LeaseFence): Promise<void> {
+  async completeStep(id: string, n: number, completion: StepCompletion, fence: LeaseFence): Promise<void> {
     const now = Date.now();
-    this.db.transaction(() => {
+    this.write(() => {
       this.holdFence(fence, now);
       this.sql(`UPDATE steps SET status = 'completed', result = ?, error = NULL, finished_at = ? WHERE task_id = ? AND n = ?`).run(completion.result, now, id, n);
       if (completion.notes.length > 0) {
@@ -144,24 +153,31 @@ export class SqliteStore implements Store {
         completion.notes.forEach((note, i) => insert.run(id, next + i, note.kind, note.text, note.reasoning, note.step, now));
       }
       this.sql(`UPDATE tasks SET completed_count = completed_count + 1, current_step = NULL, updated_at = ? WHERE id = ?`).run(now, id);
-    })();
+    });
   }
 
-  async failStep(id: string, n: number, error: string): Promise<void> {
+  async failStep(id: string, n: number, error: string, finished: { finishedAt: number; expiresAt: number }, fence: LeaseFence): Promise<void> {
     const now = Date.now();
-    this.db.transaction(() => {
-      this.sql(`UPDATE steps SET status = 'failed', error = ?, finished_at = ? WHERE task_id = ? AND n = ?`).run(error, now, id, n);
-      this.sql(`UPDATE tasks SET status = 'failed', error = ?, reason = 'step', finished_at = ?, updated_at = ? WHERE id = ?`).run(error, now, now, id);
-    })();
+    this.write(() => {
+      this.holdFence(fence, now);
+      this.sql(`UPDATE steps SET status = 'failed', error = ?, finished_at = ? WHERE task_id = ? AND n = ?`).run(error, finished.finishedAt, id, n);
+      this.sql(`UPDATE tasks SET status = 'failed', error = ?, reason = 'step', finished_at = ?, expires_at = ?, updated_at = ? WHERE id = ?`).run(
+        error,
+        finished.finishedAt,
+        finished.expiresAt,
+        now,
+        id,
+      );
+    });
   }
 
   async getNotes(id: string): Promise<NoteRecord[]> {
     return (this.sql('SELECT * FROM notes WHERE task_id = ? ORDER BY seq').all(id) as Row[]).map(toNote);
   }
 
-  async recordTurn(turn: Omit<TurnRecord, 'createdAt'>, fence?: LeaseFence): Promise<void> {
+  async recordTurn(turn: Omit<TurnRecord, 'createdAt'>, fence: LeaseFence): Promise<void> {
     const now = Date.now();
-    this.db.transaction(() => {
+    this.write(() => {
       this.holdFence(fence, now);
       this.sql(
         `INSERT INTO llm_turns (task_id, phase, step, turn, response, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -174,7 +190,7 @@ export class SqliteStore implements Store {
           `UPDATE steps SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, llm_requests = llm_requests + 1 WHERE task_id = ? AND n = ?`,
         ).run(turn.promptTokens, turn.completionTokens, turn.taskId, turn.step);
       }
-    })();
+    });
   }
 
   async getTurns(id: string, phase: TurnPhase, step: number, fromTurn = 1): Promise<TurnRecord[]> {
@@ -192,54 +208,117 @@ export class SqliteStore implements Store {
     return (this.sql('SELECT * FROM effects WHERE task_id = ? ORDER BY step, turn, call').all(taskId) as Row[]).map(toEffect);
   }
 
-  async putEffect(effect: NewEffect, fence?: LeaseFence): Promise<void> {
+  async putEffect(effect: NewEffect, fence: LeaseFence): Promise<void> {
     const now = Date.now();
-    this.db.transaction(() => {
-      this.holdFence(fence, now);
+    this.write(() => {
+      this.holdFence(fence, now, { refuseIfCancelled: effect.status === 'intent' });
       this.sql(
         `INSERT INTO effects (key, task_id, step, turn, call, tool, args, status, output, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET status = excluded.status, output = excluded.output, updated_at = excluded.updated_at`,
       ).run(effect.key, effect.taskId, effect.step, effect.turn, effect.call, effect.tool, effect.args, effect.status, effect.output ?? null, now, now);
-    })();
+    });
   }
 
-  async settleEffect(key: string, status: EffectStatus, output: string | null, fence?: LeaseFence): Promise<void> {
+  async settleEffect(key: string, status: EffectStatus, output: string | null, condition: { fence: LeaseFence } | { guard: TaskGuard }): Promise<boolean> {
     const now = Date.now();
-    this.db.transaction(() => {
-      this.holdFence(fence, now);
-      this.sql('UPDATE effects SET status = ?, output = ?, process = NULL, updated_at = ? WHERE key = ?').run(status, output, now, key);
-    })();
+    return this.write(() => {
+      const effect = this.sql('SELECT task_id FROM effects WHERE key = ?').get(key) as { task_id: string } | undefined;
+      if (!effect || !this.holds(effect.task_id, condition, now)) return false;
+      this.sql('UPDATE effects SET status = ?, output = ?, process = NULL, process_epoch = NULL, updated_at = ? WHERE key = ?').run(status, output, now, key);
+      return true;
+    });
   }
 
-  /** Inside a transaction: renews the fence's lease, or throws (rolling the transaction back) if it is not held. */
-  private holdFence(fence: LeaseFence | undefined, now: number): void {
-    if (!fence) return;
-    const held = this.sql('UPDATE tasks SET lease_expires_at = ?, heartbeat_at = ? WHERE id = ? AND lease_owner = ?').run(now + fence.ttlMs, now, fence.taskId, fence.owner);
-    if (held.changes === 0) throw new LeaseLostError(fence.taskId);
+  async setEffectProcess(key: string, process: string, fence: LeaseFence): Promise<void> {
+    this.write(() => {
+      this.holdFence(fence, Date.now());
+      this.sql('UPDATE effects SET process = ?, process_epoch = ? WHERE key = ?').run(process, fence.epoch, key);
+    });
   }
 
-  async setEffectProcess(key: string, process: string | null): Promise<void> {
-    this.sql('UPDATE effects SET process = ? WHERE key = ?').run(process, key);
+  /**
+   * A write transaction that takes the write lock first (BEGIN IMMEDIATE), so waiting for another process's commit
+   * is the busy timeout's job; past it, DatabaseBusyError (resumable) instead of SQLite's bare "database is locked".
+   */
+  private write<T>(body: () => T): T {
+    try {
+      return this.db.transaction(body).immediate();
+    } catch (error) {
+      throw this.busyToResumable(error);
+    }
+  }
+
+  private busyToResumable(error: unknown): unknown {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && code.startsWith('SQLITE_BUSY') ? new DatabaseBusyError(this.location, busyTimeoutMs(), { cause: error }) : error;
+  }
+
+  /** Inside a transaction: does the run's fence or the caller's guard still hold? A lost fence throws instead. */
+  private holds(id: string, condition: { fence: LeaseFence } | { guard: TaskGuard } | undefined, now: number): boolean {
+    if (!condition) return true;
+    if ('fence' in condition) {
+      this.holdFence(condition.fence, now);
+      return true;
+    }
+    const { guard } = condition;
+    const clauses = ['id = ?'];
+    const params: unknown[] = [id];
+    if (guard.idle) {
+      clauses.push('(lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= ? OR lease_owner = ?)');
+      params.push(now, guard.deadOwner ?? null);
+    }
+    if (guard.statusIn) {
+      clauses.push(`status IN (${guard.statusIn.map(() => '?').join(', ')})`);
+      params.push(...guard.statusIn);
+    }
+    if (guard.epoch !== undefined) {
+      clauses.push('lease_epoch = ?');
+      params.push(guard.epoch);
+    }
+    if (this.sql(`SELECT 1 FROM tasks WHERE ${clauses.join(' AND ')}`).get(...params) === undefined) return false;
+    // Taken from a lapsed holder: should it wake up (a paused process), its fenced writes must fail.
+    if (guard.idle) this.sql('UPDATE tasks SET lease_owner = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1 WHERE id = ?').run(id);
+    return true;
+  }
+
+  /**
+   * Inside a transaction: renews the fence's lease, or throws (rolling the transaction back) if another runner took
+   * it — a different owner or a later epoch. With `refuseIfCancelled`, a cancel request also refuses the write.
+   */
+  private holdFence(fence: LeaseFence, now: number, options: { refuseIfCancelled?: boolean } = {}): void {
+    const held = this.sql('UPDATE tasks SET lease_expires_at = ?, heartbeat_at = ? WHERE id = ? AND lease_owner = ? AND lease_epoch = ? RETURNING cancel_requested').get(
+      now + fence.ttlMs,
+      now,
+      fence.taskId,
+      fence.owner,
+      fence.epoch,
+    ) as { cancel_requested: number } | undefined;
+    if (!held) throw new LeaseLostError(fence.taskId);
+    if (options.refuseIfCancelled && held.cancel_requested) throw new CancelRequestedError(fence.taskId);
   }
 
   async acquireLease(id: string, owner: string, ttlMs: number, takeOverFrom?: string): Promise<LeaseResult> {
     const now = Date.now();
-    const info = this.sql(
-      `UPDATE tasks SET lease_owner = ?, lease_expires_at = ?, heartbeat_at = ?
-       WHERE id = ? AND (lease_owner IS NULL OR lease_expires_at <= ? OR lease_owner = ? OR lease_owner = ?)`,
-    ).run(owner, now + ttlMs, now, id, now, owner, takeOverFrom ?? null);
-    if (info.changes === 1) return { acquired: true };
-    const row = this.sql('SELECT lease_owner, lease_expires_at FROM tasks WHERE id = ?').get(id) as { lease_owner: string; lease_expires_at: number };
-    return { acquired: false, owner: row.lease_owner, expiresAt: row.lease_expires_at };
+    return this.write(() => {
+      const taken = this.sql(
+        `UPDATE tasks SET lease_owner = ?, lease_expires_at = ?, heartbeat_at = ?, lease_epoch = lease_epoch + 1
+         WHERE id = ? AND (lease_owner IS NULL OR lease_expires_at <= ? OR lease_owner = ? OR lease_owner = ?) RETURNING lease_epoch`,
+      ).get(owner, now + ttlMs, now, id, now, owner, takeOverFrom ?? null) as { lease_epoch: number } | undefined;
+      if (taken) return { acquired: true, epoch: taken.lease_epoch };
+      const row = this.sql('SELECT lease_owner, lease_expires_at FROM tasks WHERE id = ?').get(id) as { lease_owner: string; lease_expires_at: number };
+      return { acquired: false, owner: row.lease_owner, expiresAt: row.lease_expires_at };
+    });
   }
 
-  async renewLease(id: string, owner: string, ttlMs: number, progress?: string): Promise<boolean> {
+  async renewLease(fence: LeaseFence, progress?: string): Promise<boolean> {
     const now = Date.now();
-    const info = this.sql(
-      `UPDATE tasks SET lease_expires_at = ?, heartbeat_at = ?, progress = COALESCE(?, progress) WHERE id = ? AND lease_owner = ?`,
-    ).run(now + ttlMs, now, progress ?? null, id, owner);
-    return info.changes === 1;
+    return this.write(
+      () =>
+        this.sql(
+          `UPDATE tasks SET lease_expires_at = ?, heartbeat_at = ?, progress = COALESCE(?, progress) WHERE id = ? AND lease_owner = ? AND lease_epoch = ?`,
+        ).run(now + fence.ttlMs, now, progress ?? null, fence.taskId, fence.owner, fence.epoch).changes === 1,
+    );
   }
 
   async getAllTurns(id: string): Promise<TurnRecord[]> {
@@ -248,7 +327,7 @@ export class SqliteStore implements Store {
 
   async insertTaskBundle(bundle: TaskBundle): Promise<boolean> {
     const { task } = bundle;
-    return this.db.transaction(() => {
+    return this.write(() => {
       const inserted = this.sql(
         `INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, status, step_count, completed_count, current_step,
            prompt_tokens, completion_tokens, llm_requests, result, error, reason, cancel_requested, created_at, updated_at, finished_at, expires_at)
@@ -279,17 +358,22 @@ export class SqliteStore implements Store {
       );
       for (const t of bundle.turns) turn.run(task.id, t.phase, t.step, t.turn, JSON.stringify(t.response), t.promptTokens, t.completionTokens, t.createdAt);
       return true;
-    })();
+    });
   }
 
-  async pruneTask(id: string): Promise<void> {
-    this.db.transaction(() => {
+  async pruneTask(id: string, guard: TaskGuard): Promise<boolean> {
+    const now = Date.now();
+    return this.write(() => {
+      if (!this.holds(id, { guard }, now)) return false;
       for (const table of ['llm_turns', 'effects', 'notes', 'steps']) this.sql(`DELETE FROM ${table} WHERE task_id = ?`).run(id);
-      this.sql('UPDATE tasks SET pruned_at = ? WHERE id = ?').run(Date.now(), id);
-    })();
+      this.sql('UPDATE tasks SET pruned_at = ? WHERE id = ?').run(now, id);
+      return true;
+    });
   }
 
-  async releaseLease(id: string, owner: string): Promise<void> {
-    this.sql('UPDATE tasks SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?').run(id, owner);
+  async releaseLease(fence: LeaseFence): Promise<void> {
+    this.write(() =>
+      this.sql('UPDATE tasks SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ? AND lease_epoch = ?').run(fence.taskId, fence.owner, fence.epoch),
+    );
   }
 }
