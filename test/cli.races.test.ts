@@ -1,10 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, spawnCli } from './support/cli.js';
+import { cliSandbox } from './support/cli.js';
 import { taskRow, waitUntilLeaseLapsed, waitUntilStopped } from './support/processes.js';
 import { seededRandom } from './support/seeded-random.js';
-import { tempDir } from './support/temp-dir.js';
 
 /**
  * `gc` and `cancel` acting at the same moment as a runner, in seeded rounds (a failure names its round and delay):
@@ -33,12 +32,9 @@ plan:
 ${[1, 2, 3].map((n) => `  - name: step-${n}\n    run: echo "$AGENTRUN_TASK_ID ${n}" >> steps.txt\n`).join('')}`;
 
 function setup(task: string) {
-  const dir = tempDir();
-  const db = path.join(dir, 'agentrun.db');
-  writeFileSync(path.join(dir, 'task.yaml'), task);
-  const lines = (file: string) => (existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), 'utf8').split('\n').filter(Boolean) : []);
-  const cli = (args: string[], env: Record<string, string> = {}) => runCli([...args, '--db', db], { cwd: dir, env });
-  return { dir, db, lines, cli };
+  const box = cliSandbox();
+  writeFileSync(path.join(box.dir, 'task.yaml'), task);
+  return box;
 }
 
 describe('gc racing a resume', () => {
@@ -46,7 +42,7 @@ describe('gc racing a resume', () => {
     const ctx = setup(CHARGE_THEN_FAIL);
     expect((await ctx.cli(['start', '--task', 'task.yaml', '--id', 'old'])).code).toBe(1);
     writeFileSync(path.join(ctx.dir, 'fixed'), '');
-    const runner = spawnCli(['resume', 'old', '--db', ctx.db], { cwd: ctx.dir, env: { AGENTRUN_FAILPOINTS: 'after-lease:stop' } });
+    const runner = ctx.spawn(['resume', 'old'], { AGENTRUN_FAILPOINTS: 'after-lease:stop' });
     await waitUntilStopped(runner.child.pid!, 'the runner to freeze after taking the lease');
     const gc = await ctx.cli(['gc', '--yes', '--json']);
     expect(gc.code, gc.stderr).toBe(0);
@@ -100,7 +96,7 @@ describe('cancel racing a runner', () => {
   it('a runner paused right after taking the lease cannot carry on after cancel says "cancelled"', async () => {
     const ctx = setup(THREE_STEPS);
     expect((await ctx.cli(['start', '--task', 'task.yaml', '--id', 'c'], { AGENTRUN_FAILPOINTS: 'after-step-commit' })).signal).toBe('SIGKILL');
-    const runner = spawnCli(['resume', 'c', '--db', ctx.db], { cwd: ctx.dir, env: { AGENTRUN_LEASE_MS: '400', AGENTRUN_FAILPOINTS: 'after-lease:stop' } });
+    const runner = ctx.spawn(['resume', 'c'], { AGENTRUN_LEASE_MS: '400', AGENTRUN_FAILPOINTS: 'after-lease:stop' });
     await waitUntilStopped(runner.child.pid!, 'the runner to freeze after taking the lease');
     await waitUntilLeaseLapsed(ctx.db, 'c');
     const cancel = await ctx.cli(['cancel', 'c', '--yes']);

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, spawnCli, waitFor } from './support/cli.js';
+import { cliSandbox, waitFor } from './support/cli.js';
 import { processesWithKey, taskRow, waitUntilLeaseLapsed, waitUntilStopped } from './support/processes.js';
-import { tempDir } from './support/temp-dir.js';
 
 /**
  * A runner frozen (SIGSTOP, as a laptop lid, a VM freeze or a stalled disk would) at an exact point, whose short
@@ -37,14 +36,14 @@ plan:
 `;
 
 function setup(task: string) {
-  const dir = tempDir();
-  const db = path.join(dir, 'agentrun.db');
-  writeFileSync(path.join(dir, 'task.yaml'), task);
-  const lines = (file: string) => (existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), 'utf8').split('\n').filter(Boolean) : []);
-  const cli = (args: string[], env: Record<string, string> = {}) => runCli([...args, '--db', db], { cwd: dir, env: { ...LEASE, ...env } });
-  const spawn = (args: string[], env: Record<string, string> = {}) => spawnCli([...args, '--db', db], { cwd: dir, env: { ...LEASE, ...env } });
-  const inspect = async (id: string) => JSON.parse((await cli(['inspect', id, '--json'])).stdout);
-  return { dir, db, lines, cli, spawn, inspect };
+  const box = cliSandbox();
+  writeFileSync(path.join(box.dir, 'task.yaml'), task);
+  // Every process here runs with a short lease, so a frozen one's lapses quickly.
+  return {
+    ...box,
+    cli: (args: string[], env: Record<string, string> = {}) => box.cli(args, { ...LEASE, ...env }),
+    spawn: (args: string[], env: Record<string, string> = {}) => box.spawn(args, { ...LEASE, ...env }),
+  };
 }
 
 /** Starts a task whose runner freezes at `point`, and waits until it is frozen and its lease has lapsed. */

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, spawnCli, waitFor } from './support/cli.js';
+import { cliSandbox, REPO_ROOT, waitFor } from './support/cli.js';
 import { taskRow } from './support/processes.js';
-import { tempDir } from './support/temp-dir.js';
 
 /**
  * Another process holds SQLite's write lock for a while (a slow disk's commit, a long transaction): runners and
@@ -39,24 +38,22 @@ plan:
 `;
 
 function setup() {
-  const dir = tempDir();
-  const db = path.join(dir, 'agentrun.db');
-  writeFileSync(path.join(dir, 'task.yaml'), TASK);
-  writeFileSync(path.join(dir, 'quick.yaml'), 'goal: one quick step\nplan:\n  - name: only\n    run: echo quick >> quick.txt\n');
-  const lines = (file: string) => (existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), 'utf8').split('\n').filter(Boolean) : []);
-  return { dir, db, lines };
+  const box = cliSandbox();
+  writeFileSync(path.join(box.dir, 'task.yaml'), TASK);
+  writeFileSync(path.join(box.dir, 'quick.yaml'), 'goal: one quick step\nplan:\n  - name: only\n    run: echo quick >> quick.txt\n');
+  return box;
 }
 
 describe('a write lock held by another process', () => {
   it('shorter than the busy timeout: a running task and a new one wait for it and complete', async () => {
-    const { dir, db, lines } = setup();
+    const { dir, db, lines, cli, spawn } = setup();
     const env = { AGENTRUN_BUSY_TIMEOUT_MS: '10000', AGENTRUN_HEARTBEAT_MS: '50' };
-    const running = spawnCli(['start', '--task', 'task.yaml', '--id', 'long', '--db', db], { cwd: dir, env });
+    const running = spawn(['start', '--task', 'task.yaml', '--id', 'long'], env);
     await waitFor(() => existsSync(path.join(dir, 'started')), 'step 2 to start');
     const lock = holdWriteLock(db, 1500);
     await lock.held;
     writeFileSync(path.join(dir, 'go'), '');
-    const quick = await runCli(['start', '--task', 'quick.yaml', '--id', 'quick', '--db', db], { cwd: dir, env });
+    const quick = await cli(['start', '--task', 'quick.yaml', '--id', 'quick'], env);
     await lock.done;
     expect(quick.code, quick.stderr).toBe(0);
     const long = await running.done;
@@ -65,14 +62,14 @@ describe('a write lock held by another process', () => {
   });
 
   it('longer than the busy timeout: one line, exit 3, the task left resumable (never failed), and resume completes it', async () => {
-    const { dir, db, lines } = setup();
+    const { dir, db, lines, cli, spawn } = setup();
     const env = { AGENTRUN_BUSY_TIMEOUT_MS: '300', AGENTRUN_HEARTBEAT_MS: '50' };
-    const running = spawnCli(['start', '--task', 'task.yaml', '--id', 'long', '--db', db], { cwd: dir, env });
+    const running = spawn(['start', '--task', 'task.yaml', '--id', 'long'], env);
     await waitFor(() => existsSync(path.join(dir, 'started')), 'step 2 to start');
     const lock = holdWriteLock(db, 2500);
     await lock.held;
     writeFileSync(path.join(dir, 'go'), '');
-    const [quick, long] = await Promise.all([runCli(['start', '--task', 'quick.yaml', '--id', 'quick', '--db', db], { cwd: dir, env }), running.done]);
+    const [quick, long] = await Promise.all([cli(['start', '--task', 'quick.yaml', '--id', 'quick'], env), running.done]);
     await lock.done;
     const locked = /the database .* stayed locked by another process for 0\.3s; nothing was lost, run the command again$/;
     for (const result of [quick, long]) {
@@ -87,7 +84,7 @@ describe('a write lock held by another process', () => {
     expect(summary).toMatch(new RegExp(`^task long is interrupted: ${locked.source}`));
     expect(long.stderr).toContain('continue with: agentrun resume long');
     expect(taskRow(db, 'long').status).not.toBe('failed');
-    const resumed = await runCli(['resume', 'long', '--db', db], { cwd: dir });
+    const resumed = await cli(['resume', 'long']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(lines('steps.txt')).toEqual(['one', 'two', 'three']);
   });
