@@ -12,6 +12,16 @@ export function processState(pid: number): string | undefined {
   }
 }
 
+/** The process group a process belongs to, from /proc; undefined once it is gone. */
+export function processGroup(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resolves once the process froze itself (a `:stop` failpoint): SIGSTOP, state T. */
 export function waitUntilStopped(pid: number, what: string): Promise<void> {
   return waitFor(() => processState(pid) === 'T', what);
