@@ -19,10 +19,15 @@ Work only on the current step. Use the tools you are given; when you make a choi
 record_decision with your reasoning, and when you learn a fact about the environment, call record_discovery.
 When the step is done, reply with its result as plain text (no tool call): that reply is the step's result.`;
 
+/** For servers that refused tools: the plain-text form of notes the step executor reads from the answer. */
+const NOTES_AS_TEXT = `This server cannot call tools. Instead of record_decision, write a line "DECISION: <decision> (because: <reasoning>)";
+instead of record_discovery, write a line "DISCOVERY: <fact>". Those lines are taken out of the result.`;
+
 /** The system message of a step: agentrun's rules, then the task's own instructions. */
-export function stepSystemPrompt(task: TaskRecord): string {
+export function stepSystemPrompt(task: TaskRecord, endpoint: { toolCalls: boolean } = { toolCalls: true }): string {
+  const rules = endpoint.toolCalls ? STEP_SYSTEM_PROMPT : `${STEP_SYSTEM_PROMPT}\n${NOTES_AS_TEXT}`;
   const instructions = task.definition.instructions?.trim();
-  return instructions ? `${STEP_SYSTEM_PROMPT}\n\nInstructions for this task:\n${instructions}` : STEP_SYSTEM_PROMPT;
+  return instructions ? `${rules}\n\nInstructions for this task:\n${instructions}` : rules;
 }
 
 /**

@@ -17,6 +17,13 @@ export class PlanInvalidError extends AgentrunError {
   }
 }
 
+/** Every step completed, but the LLM gave no usable final result: the task is not completed with an empty one. */
+export class FinalResultError extends AgentrunError {
+  constructor(problem: string) {
+    super(`the LLM did not write a usable final result: ${problem}`, ExitCode.failed);
+  }
+}
+
 /** The task's `limits.maxTokens` was crossed. */
 export class BudgetExceededError extends AgentrunError {
   constructor(used: number, limit: number) {

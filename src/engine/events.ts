@@ -7,8 +7,10 @@ export type RunEvent =
   | { type: 'step-started'; taskId: string; n: number; total: number; name: string; attempt: number }
   | { type: 'step-completed'; taskId: string; n: number; total: number; name: string; result: string }
   | { type: 'step-failed'; taskId: string; n: number; name: string; error: string }
-  | { type: 'llm-request'; taskId: string; phase: TurnPhase; step: number; turn: number; replayed: boolean; tokens: number }
+  | { type: 'llm-request'; taskId: string; phase: TurnPhase; step: number; turn: number; replayed: boolean; tokens: number; estimated?: boolean }
   | { type: 'tool-call'; taskId: string; step: number; key: string; tool: string; outcome: string }
+  /** The LLM's answer was not usable as it stood (empty, cut off, a bad tool call): what the engine does about it. */
+  | { type: 'llm-answer-rejected'; taskId: string; phase: TurnPhase; step: number; turn: number; reason: string; action: string }
   | { type: 'retrying'; taskId: string; attempt: number; delayMs: number; reason: string }
   | { type: 'memory-recalled'; taskId: string; count: number }
   | { type: 'warning'; taskId: string; message: string }

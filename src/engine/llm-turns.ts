@@ -1,4 +1,4 @@
-import type { ChatRequest, ChatResponse } from '../llm/client.js';
+import { DEFAULT_ENDPOINT_PROFILE, type ChatRequest, type ChatResponse, type EndpointProfile } from '../llm/types.js';
 import type { TurnPhase } from '../store/types.js';
 import { BudgetExceededError } from './errors.js';
 import { failpoint } from './failpoints.js';
@@ -18,12 +18,15 @@ export async function journaledChat(ctx: RunContext, at: TurnPosition, request: 
   const [recorded] = await ctx.store.getTurns(ctx.task.id, at.phase, at.step, at.turn);
   if (recorded && recorded.turn === at.turn) {
     ctx.emit({ type: 'llm-request', taskId: ctx.task.id, phase: at.phase, step: at.step, turn: at.turn, replayed: true, tokens: 0 });
-    return recorded.response as ChatResponse;
+    const replayed = recorded.response as ChatResponse;
+    if (replayed.endpoint) ctx.endpoint = replayed.endpoint;
+    return replayed;
   }
   throwIfStopped(ctx);
   assertWithinBudget(ctx);
   const llm = await ctx.llm();
-  const response = await llm.chat({ ...request, model: ctx.task.model ?? '', signal: ctx.signal });
+  const response = await llm.chat({ ...request, model: ctx.task.model ?? '', endpoint: ctx.endpoint, signal: ctx.signal });
+  if (response.endpoint) ctx.endpoint = response.endpoint;
   failpoint('before-llm-journal');
   await ctx.store.recordTurn({
     taskId: ctx.task.id,
@@ -46,6 +49,7 @@ export async function journaledChat(ctx: RunContext, at: TurnPosition, request: 
     turn: at.turn,
     replayed: false,
     tokens: response.usage.promptTokens + response.usage.completionTokens,
+    ...(response.usage.estimated ? { estimated: true } : {}),
   });
   assertWithinBudget(ctx);
   return response;
@@ -55,4 +59,17 @@ function assertWithinBudget(ctx: RunContext): void {
   const limit = ctx.task.definition.limits.maxTokens;
   const used = ctx.usage.promptTokens + ctx.usage.completionTokens;
   if (limit !== undefined && used >= limit) throw new BudgetExceededError(used, limit);
+}
+
+/**
+ * What the endpoint was found to accept, from the task's most recent journaled response: a resumed task goes on as
+ * it was going, without probing the server again.
+ */
+export async function journaledEndpoint(store: RunContext['store'], taskId: string): Promise<EndpointProfile> {
+  const turns = await store.getAllTurns(taskId);
+  for (let i = turns.length - 1; i >= 0; i--) {
+    const endpoint = (turns[i]!.response as ChatResponse).endpoint;
+    if (endpoint) return endpoint;
+  }
+  return DEFAULT_ENDPOINT_PROFILE;
 }

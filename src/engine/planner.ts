@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { StepSchema, type StepDefinition, type ToolEntry } from '../task/schema.js';
+import { unusableAnswer } from '../llm/answer.js';
+import { StepSchema, type StepDefinition } from '../task/schema.js';
+import { createToolRegistry } from '../tools/registry.js';
+import type { RecalledMemory } from './context.js';
 import { PlanInvalidError } from './errors.js';
 import { journaledChat } from './llm-turns.js';
 import type { RunContext } from './run-context.js';
@@ -21,7 +24,7 @@ const PLAN_JSON_SCHEMA = {
           description: { type: 'string', description: 'what to do in this step' },
           doneWhen: { type: 'string', description: 'how to tell the step is done' },
         },
-        required: ['name', 'description', 'doneWhen'],
+        required: ['name', 'description'],
         additionalProperties: false,
       },
     },
@@ -30,48 +33,71 @@ const PLAN_JSON_SCHEMA = {
   additionalProperties: false,
 } as const;
 
+/**
+ * A plan as models really write it: keys in any casing (`done_when`, `DoneWhen`, `done-when`), `doneWhen` left out
+ * (it is optional in a step), a bare array of steps. What matters — names and descriptions — is still checked.
+ */
 function planSchema(maxSteps: number) {
-  return z.object({
-    steps: z
-      .array(z.object({ name: z.string().min(1), description: z.string().min(1), doneWhen: z.string().min(1) }))
-      .min(1)
-      .max(maxSteps),
-  });
+  const step = z.preprocess(
+    canonicalKeys,
+    z.object({ name: z.string().min(1), description: z.string().min(1), doneWhen: z.string().min(1).optional() }),
+  );
+  return z.preprocess(
+    (data) => (Array.isArray(data) ? { steps: data } : canonicalKeys(data)),
+    z.object({ steps: z.array(step).min(1).max(maxSteps) }),
+  );
 }
 
-/** The task file's fixed plan if it has one; otherwise a plan from the LLM. */
-export async function planTask(ctx: RunContext): Promise<Plan> {
+const CANONICAL_KEYS = new Map(['name', 'description', 'doneWhen', 'steps'].map((key) => [squash(key), key]));
+
+function canonicalKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [CANONICAL_KEYS.get(squash(key)) ?? key, v]));
+}
+
+function squash(key: string): string {
+  return key.toLowerCase().replace(/[\s_-]/g, '');
+}
+
+/** The task file's fixed plan if it has one; otherwise a plan from the LLM, which sees the memories recalled for it. */
+export async function planTask(ctx: RunContext, memories: () => Promise<RecalledMemory[]>): Promise<Plan> {
   const fixed = ctx.task.definition.plan;
   if (fixed) return { steps: fixed, byLlm: false };
-  return { steps: await planWithLlm(ctx), byLlm: true };
+  return { steps: await planWithLlm(ctx, await memories()), byLlm: true };
 }
 
 /**
- * Asks for a plan as structured output. Servers that ignore `response_format` often answer with JSON anyway,
- * sometimes fenced: both are accepted. An invalid plan is sent back once with what was wrong.
+ * Asks for a plan as structured output (degrading to JSON mode or a plain prompt on servers that refuse it, see
+ * src/llm/endpoint.ts). Servers that ignore `response_format` often answer with JSON anyway, sometimes fenced or
+ * after their reasoning: all accepted. An invalid, empty or cut-off plan is sent back once with what was wrong.
  */
-async function planWithLlm(ctx: RunContext): Promise<StepDefinition[]> {
+async function planWithLlm(ctx: RunContext, memories: RecalledMemory[]): Promise<StepDefinition[]> {
   const { task } = ctx;
   const maxSteps = task.definition.limits.maxSteps;
-  const tools = [...task.definition.tools.map(toolName), 'record_decision', 'record_discovery'];
+  const tools = [...createToolRegistry(task.definition.tools).values()].map((tool) => `- ${tool.name}: ${tool.description}`);
+  const remembered = memories.length > 0 ? `\n\nRelevant memories from earlier tasks:\n${memories.map((m) => `- ${m.text}`).join('\n')}` : '';
   const messages: { role: 'system' | 'user' | 'assistant'; content: string }[] = [
     {
       role: 'system',
       content:
-        `You are agentrun's planner. Break the user's goal into at most ${maxSteps} ordered steps that an agent with these tools can carry out: ` +
-        `${[...new Set(tools)].join(', ')}. Reply with only JSON of the form ` +
+        `You are agentrun's planner. Break the user's goal into at most ${maxSteps} ordered steps that an agent with these tools can carry out:\n` +
+        `${tools.join('\n')}\nReply with only JSON of the form ` +
         `{"steps":[{"name":"…","description":"…","doneWhen":"…"}]}.`,
     },
-    { role: 'user', content: `Goal: ${task.goal}` },
+    { role: 'user', content: `Goal: ${task.goal}${remembered}` },
   ];
   const schema = planSchema(maxSteps);
   let problems = '';
   for (let turn = 1; turn <= 2; turn++) {
-    const response = await journaledChat(ctx, { phase: 'plan', step: 0, turn }, { messages, jsonSchema: { name: 'plan', schema: PLAN_JSON_SCHEMA } });
+    const at = { phase: 'plan' as const, step: 0, turn };
+    const response = await journaledChat(ctx, at, { messages, jsonSchema: { name: 'plan', schema: PLAN_JSON_SCHEMA } });
     const reply = response.content ?? '';
-    const parsed = parsePlanReply(reply, schema);
+    const unusable = unusableAnswer(response);
+    if (response.finishReason === 'content_filter') throw new PlanInvalidError(`the LLM did not produce a plan: ${unusable}`);
+    const parsed = unusable ? { ok: false as const, problems: unusable } : parsePlanReply(reply, schema);
     if (parsed.ok) return parsed.steps.map((step) => StepSchema.parse(step));
     problems = parsed.problems;
+    ctx.emit({ type: 'llm-answer-rejected', taskId: task.id, ...at, reason: `the plan is not usable: ${problems}`, action: turn < 2 ? 'sent back for repair' : 'giving up' });
     messages.push(
       { role: 'assistant', content: reply },
       { role: 'user', content: `That plan is not valid: ${problems}. Reply again with only the corrected JSON.` },
@@ -110,9 +136,4 @@ function extractJson(reply: string): string {
 function quote(text: string): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return JSON.stringify(oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine);
-}
-
-function toolName(entry: ToolEntry): string {
-  if (typeof entry === 'string') return entry;
-  return 'builtin' in entry ? entry.builtin : entry.name;
 }

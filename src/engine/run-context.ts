@@ -1,4 +1,4 @@
-import type { LlmClient } from '../llm/client.js';
+import type { EndpointProfile, LlmClient } from '../llm/client.js';
 import type { Store, TaskRecord, Usage } from '../store/types.js';
 import type { EventListener } from './events.js';
 import type { Lease } from './lease.js';
@@ -27,6 +27,8 @@ export interface RunContext {
   ask: AskPerson | undefined;
   /** The LLM client, created on first use so offline tasks never load the SDK. */
   llm: () => Promise<LlmClient>;
+  /** What the LLM endpoint accepts, as learned so far in this task (journaled with every response). */
+  endpoint: EndpointProfile;
   /** Tokens used so far, including this run's; checked against `limits.maxTokens`. */
   usage: Usage;
   /** The error to throw when `signal` is aborted, saying why the run stopped. */

@@ -1,5 +1,6 @@
 import { AgentrunError, CancelRequestedError, DatabaseBusyError, ExitCode, LeaseLostError, TaskNotFoundError, UsageError } from '../errors.js';
 import { createLlmClient, type LlmClient } from '../llm/client.js';
+import { DEFAULT_ENDPOINT_PROFILE } from '../llm/types.js';
 import type { StepRecord, Store, TaskRecord } from '../store/types.js';
 import { createToolRegistry } from '../tools/registry.js';
 import type { Tool } from '../tools/types.js';
@@ -11,6 +12,7 @@ import { failpoint } from './failpoints.js';
 import { compileFinalResult } from './final-result.js';
 import { Lease, leaseOwner, leaseTimingFromEnv, type LeaseTiming } from './lease.js';
 import { runLlmStep, type StepOutput } from './llm-step.js';
+import { journaledEndpoint } from './llm-turns.js';
 import { throwIfStopped, type AskPerson, type RunContext } from './run-context.js';
 import { cancelRun, completeTask, failTask, failTaskAtStep, pauseTask } from './transitions.js';
 
@@ -110,6 +112,7 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
     emit,
     ask: options.ask,
     llm,
+    endpoint: task.usage.requests > 0 ? await journaledEndpoint(store, taskId) : DEFAULT_ENDPOINT_PROFILE,
     usage: { ...task.usage },
     stopped: () => stopReason ?? new RunStoppedError('signal', 'interrupted'),
     setProgress: (line) => {
@@ -146,10 +149,19 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
   const { store, task, emit } = ctx;
   let steps = await store.getSteps(task.id);
   let plannedByLlm = steps.length > 0 && !task.definition.plan;
+  let memories: RecalledMemory[] | undefined;
+  // Recalled once per run, for the planner and the steps alike.
+  const recall = async (): Promise<RecalledMemory[]> => {
+    if (memories === undefined) {
+      memories = memory && task.definition.memory.recall ? await memory.recall(task, ctx.llm) : [];
+      if (memories.length > 0) emit({ type: 'memory-recalled', taskId: task.id, count: memories.length });
+    }
+    return memories;
+  };
   if (steps.length === 0) {
     // Loaded only when there is something to plan: a resumed task skips the planner and its schema library.
     const { planTask } = await import('./planner.js');
-    const plan = await planTask(ctx);
+    const plan = await planTask(ctx, recall);
     await store.savePlan(task.id, plan.steps, ctx.lease.fence());
     failpoint('after-plan');
     steps = await store.getSteps(task.id);
@@ -160,7 +172,6 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
   // The factual state the LLM steps start from, read once and kept current as steps complete.
   const notes = usesLlm ? await store.getNotes(task.id) : [];
   let tools: Map<string, Tool> | undefined;
-  let memories: RecalledMemory[] | undefined;
 
   for (const step of steps) {
     if (step.status === 'completed') continue;
@@ -176,11 +187,7 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
         output = { result: await runCommandStep(ctx, current), notes: [] };
       } else {
         tools ??= createToolRegistry(task.definition.tools);
-        if (memories === undefined) {
-          memories = memory && task.definition.memory.recall ? await memory.recall(task, ctx.llm) : [];
-          if (memories.length > 0) emit({ type: 'memory-recalled', taskId: task.id, count: memories.length });
-        }
-        output = await runLlmStep(ctx, current, { task, steps, notes, memories }, tools);
+        output = await runLlmStep(ctx, current, { task, steps, notes, memories: await recall() }, tools);
       }
     } catch (error) {
       if (error instanceof StepFailedError) emit({ type: 'step-failed', taskId: task.id, n: step.n, name: step.name, error: error.message });

@@ -1,9 +1,20 @@
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import type { CompletionUsage } from 'openai/resources/completions';
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
-import { classifyFailure, LlmNotConfiguredError, LlmUnavailableError, MalformedResponseError, type OpenAISdk } from './errors.js';
+import { adaptToRefusal } from './endpoint.js';
+import {
+  classifyFailure,
+  LlmNotConfiguredError,
+  LlmRequestError,
+  LlmResponseTimeoutError,
+  LlmResponseTooLargeError,
+  LlmUnavailableError,
+  MalformedResponseError,
+  type OpenAISdk,
+} from './errors.js';
+import { normalizeCompletion } from './normalize.js';
 import { backoffDelay, pause } from './retry.js';
-import type { ChatRequest, ChatResponse, LlmClient, LlmClientOptions, Usage } from './types.js';
+import { DEFAULT_ENDPOINT_PROFILE, type ChatMessage, type ChatRequest, type EndpointProfile, type LlmClient, type LlmClientOptions, type Usage } from './types.js';
+import { boundedFetch } from './wire.js';
 
 export type * from './types.js';
 
@@ -18,43 +29,77 @@ export async function createLlmClient(options: LlmClientOptions): Promise<LlmCli
   const apiKey = resolveApiKey();
   const sdk = await import('openai');
   // Retries are ours (maxRetries: 0): we classify failures, honour Retry-After, report each wait and stop on abort.
-  const openai = new sdk.OpenAI({ apiKey, maxRetries: 0, timeout: options.timeoutMs });
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const openai = new sdk.OpenAI({ apiKey, maxRetries: 0, timeout: options.timeoutMs, fetch: boundedFetch(maxBytes) });
   const withRetries = retrying(sdk, options);
 
   return {
-    chat: (request) =>
-      withRetries(async () => {
-        const completion = await withRequestSignal(request.signal, (signal) => openai.chat.completions.create(chatParams(request), { signal }));
-        return readCompletion(completion, request.model);
-      }, request.signal),
+    async chat(request) {
+      let profile = request.endpoint ?? DEFAULT_ENDPOINT_PROFILE;
+      // A refusal of something the endpoint does not support is answered by asking without it (at most once per
+      // capability), not counted as a failed attempt; what was learned travels back with the response.
+      for (;;) {
+        try {
+          const asked = profile;
+          // Normalising is part of the attempt: a 200 that is no usable completion is retried like a failure.
+          const response = await withRetries(async () => {
+            const body: unknown = await withDeadline(request.signal, options.timeoutMs, (signal) => openai.chat.completions.create(chatParams(request, asked), { signal }));
+            return normalizeCompletion(body, { ...request, tools: asked.tools ? request.tools : undefined });
+          }, request.signal);
+          return { ...response, endpoint: asked };
+        } catch (error) {
+          const adapted = error instanceof LlmRequestError ? adaptToRefusal(error.status, error.serverMessage, request, profile) : undefined;
+          if (!adapted) throw error;
+          profile = adapted;
+        }
+      }
+    },
 
     async embed(model, texts, signal) {
       // The API rejects an empty input list; nothing to embed needs no request.
       if (texts.length === 0) return { vectors: [], usage: { promptTokens: 0, completionTokens: 0 } };
       return withRetries(async () => {
         // 'float' explicitly: the SDK otherwise asks for base64, which not every compatible server supports.
-        const response = await withRequestSignal(signal, (own) => openai.embeddings.create({ model, input: texts, encoding_format: 'float' }, { signal: own }));
+        const response = await withDeadline(signal, options.timeoutMs, (own) => openai.embeddings.create({ model, input: texts, encoding_format: 'float' }, { signal: own }));
         return readEmbeddings(response, texts.length);
       }, signal);
     },
   };
 }
 
+/** What one response may weigh: far above any real answer, far below what hurts memory or the journal. */
+const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
 /**
- * Gives one request a signal of its own that follows the run's. The SDK adds an abort listener to the signal it is
- * given and never removes it; on the run-wide signal those pile up (MaxListenersExceededWarning after 10 requests).
+ * Gives one request a signal of its own that follows the run's and also fires `timeoutMs` after sending. The SDK's
+ * own timeout stops at the response headers, so a server that sends headers and then stalls, or drips a byte at a
+ * time, would hold the run (and its lease) forever; this one covers the body to its last byte. (A signal of its own
+ * also because the SDK adds an abort listener to the signal it is given and never removes it.)
  */
-async function withRequestSignal<T>(signal: AbortSignal | undefined, send: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-  if (!signal) return send(undefined);
+async function withDeadline<T>(signal: AbortSignal | undefined, timeoutMs: number, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const own = new AbortController();
-  const forward = () => own.abort(signal.reason);
-  if (signal.aborted) forward();
-  else signal.addEventListener('abort', forward, { once: true });
+  const forward = () => own.abort(signal?.reason);
+  if (signal?.aborted) forward();
+  else signal?.addEventListener('abort', forward, { once: true });
+  const timer = setTimeout(() => own.abort(new LlmResponseTimeoutError(timeoutMs)), timeoutMs);
   try {
     return await send(own.signal);
+  } catch (error) {
+    // Only our timer aborts with this reason; the SDK reports it as a user abort, which it was not.
+    if (own.signal.reason instanceof LlmResponseTimeoutError && !signal?.aborted) throw own.signal.reason;
+    throw tooLargeIn(error) ?? error;
   } finally {
-    signal.removeEventListener('abort', forward);
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', forward);
   }
+}
+
+/** The body reader fails with our size error, wrapped by whatever read it (fetch, the SDK). */
+function tooLargeIn(error: unknown): LlmResponseTooLargeError | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof LlmResponseTooLargeError) return e;
+  }
+  return undefined;
 }
 
 /** Same reading of the environment as the SDK: unset and blank are alike. */
@@ -91,49 +136,34 @@ function retrying(sdk: OpenAISdk, { retry, onRetry }: LlmClientOptions) {
   };
 }
 
-function chatParams(request: ChatRequest): ChatCompletionCreateParamsNonStreaming {
+function chatParams(request: ChatRequest, profile: EndpointProfile): ChatCompletionCreateParamsNonStreaming {
+  const tools = profile.tools ? (request.tools ?? []) : [];
   return {
     model: request.model,
-    messages: request.messages,
-    ...(request.tools && request.tools.length > 0
-      ? {
-          tools: request.tools.map(({ name, description, parameters }) => ({
-            type: 'function' as const,
-            function: { name, description, parameters },
-          })),
-        }
+    messages: request.messages.map((message) => wireMessage(message, profile)),
+    ...(tools.length > 0
+      ? { tools: tools.map(({ name, description, parameters }) => ({ type: 'function' as const, function: { name, description, parameters } })) }
       : {}),
-    ...(request.jsonSchema
-      ? {
-          // strict: false because strict mode demands a restricted schema dialect that most task schemas break.
-          response_format: {
-            type: 'json_schema' as const,
-            json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: false },
-          },
-        }
-      : {}),
+    ...(request.jsonSchema ? responseFormat(request.jsonSchema, profile) : {}),
   };
 }
 
+function responseFormat(jsonSchema: NonNullable<ChatRequest['jsonSchema']>, profile: EndpointProfile): Partial<ChatCompletionCreateParamsNonStreaming> {
+  if (profile.structuredOutput === 'json_object') return { response_format: { type: 'json_object' } };
+  if (profile.structuredOutput === 'prompt') return {};
+  // strict: false because strict mode demands a restricted schema dialect that most task schemas break.
+  return { response_format: { type: 'json_schema', json_schema: { name: jsonSchema.name, schema: jsonSchema.schema, strict: false } } };
+}
+
 /**
- * Compatible servers do not always honour the schema the SDK's types promise: a non-JSON body arrives as a
- * string, and gateways under load answer 200 with no choices. Both are treated as transient.
+ * Our `reasoning` becomes `reasoning_content` only for endpoints that demand it back; the others (OpenAI, Groq,
+ * Gemini) reject fields they do not know ("Unknown name \"reasoning\": Cannot find field",
+ * https://github.com/SuzumiyaAkizuki/ComfyUI-NewBie-LLM-Formatter/issues/3).
  */
-function readCompletion(completion: ChatCompletion | string | undefined, requestedModel: string): ChatResponse {
-  if (typeof completion !== 'object' || completion === null) throw new MalformedResponseError('chat completion body is not a JSON object');
-  const choice = completion.choices?.[0];
-  if (!choice?.message) throw new MalformedResponseError('chat completion has no choices');
-  const { message } = choice;
-  return {
-    content: message.content ?? null,
-    toolCalls: (message.tool_calls ?? []).flatMap((call) =>
-      // We only offer function tools, so only function calls can answer them.
-      call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
-    ),
-    usage: readUsage(completion.usage),
-    model: completion.model ?? requestedModel,
-    finishReason: choice.finish_reason ?? null,
-  };
+function wireMessage(message: ChatMessage, profile: EndpointProfile): ChatCompletionMessageParam {
+  const { reasoning, ...rest } = message;
+  if (message.role === 'assistant' && reasoning && profile.reasoningRoundTrip) return Object.assign(rest, { reasoning_content: reasoning });
+  return rest as ChatCompletionMessageParam;
 }
 
 function readEmbeddings(response: CreateEmbeddingResponse | string | undefined, expected: number): { vectors: number[][]; usage: Usage } {
@@ -145,6 +175,3 @@ function readEmbeddings(response: CreateEmbeddingResponse | string | undefined, 
   return { vectors, usage: { promptTokens: response.usage?.prompt_tokens ?? 0, completionTokens: 0 } };
 }
 
-function readUsage(usage: CompletionUsage | undefined): Usage {
-  return { promptTokens: usage?.prompt_tokens ?? 0, completionTokens: usage?.completion_tokens ?? 0 };
-}

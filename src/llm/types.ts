@@ -7,20 +7,46 @@ export interface ToolSpec {
   parameters: Record<string, unknown>;
 }
 
+/**
+ * A message of the conversation. `reasoning` on an assistant message is what the model thought before it: sent back
+ * (as `reasoning_content`) only to endpoints that demand it, dropped for the others, which reject unknown fields.
+ */
+export type ChatMessage = ChatCompletionMessageParam & { reasoning?: string };
+
+/**
+ * What an endpoint accepts, learned from its refusals during a task and journaled with every response, so a resumed
+ * task starts from what was learned instead of probing again.
+ */
+export interface EndpointProfile {
+  /** How structured output is asked for: `json_schema` until refused, then `json_object`, then only the prompt. */
+  structuredOutput: 'json_schema' | 'json_object' | 'prompt';
+  /** False once the server refused `tools` for this model. */
+  tools: boolean;
+  /** True once the server demanded the reasoning of earlier turns back (DeepSeek thinking mode with tool calls). */
+  reasoningRoundTrip: boolean;
+}
+
+export const DEFAULT_ENDPOINT_PROFILE: EndpointProfile = { structuredOutput: 'json_schema', tools: true, reasoningRoundTrip: false };
+
 export interface ChatRequest {
   model: string;
-  messages: ChatCompletionMessageParam[];
+  messages: ChatMessage[];
   tools?: ToolSpec[];
   /** Asks for a JSON answer following `schema` (not strictly enforced: not every compatible server can). */
   jsonSchema?: { name: string; schema: Record<string, unknown> };
+  /** What is known about the endpoint so far; the default when left out. */
+  endpoint?: EndpointProfile;
   signal?: AbortSignal;
 }
 
 export interface ToolCall {
+  /** An id of our own (9 letters and digits): servers send missing, duplicate or oddly-shaped ones. */
   id: string;
   name: string;
-  /** The model's arguments exactly as sent: JSON text that may be invalid, which the caller must handle. */
+  /** The arguments as a JSON object text; `{}` when the model's could not be read (then `problem` says why). */
   arguments: string;
+  /** Why the call cannot run (invalid arguments, no function name): answered to the model as a tool error. */
+  problem?: string;
 }
 
 export interface Usage {
@@ -28,12 +54,21 @@ export interface Usage {
   completionTokens: number;
 }
 
+/**
+ * A response in one clean shape whatever the server sent: no reasoning in `content`, tool calls written as text
+ * recognised as calls, ids and arguments normalised.
+ */
 export interface ChatResponse {
   content: string | null;
+  /** The model's reasoning (a `reasoning_content`/`reasoning` field or a `<think>` block), kept for the journal. */
+  reasoning?: string;
   toolCalls: ToolCall[];
-  usage: Usage;
+  /** `estimated` when the server reported no usage and the counts were estimated from the text. */
+  usage: Usage & { estimated?: boolean };
   model: string;
   finishReason: string | null;
+  /** The endpoint profile in effect when this response was received (journaled with it). */
+  endpoint?: EndpointProfile;
 }
 
 export interface RetryPolicy {
@@ -59,8 +94,10 @@ export interface LlmClient {
 
 export interface LlmClientOptions {
   retry: RetryPolicy;
-  /** Per HTTP request, each attempt separately. */
+  /** Per HTTP request, each attempt separately, from sending it to the last byte of the response. */
   timeoutMs: number;
+  /** A response body larger than this is refused (default 4 MiB). */
+  maxResponseBytes?: number;
   /** Called before each wait between attempts, e.g. to tell the user why nothing is happening. */
   onRetry?: (notice: RetryNotice) => void;
 }

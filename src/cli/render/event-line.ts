@@ -20,7 +20,11 @@ function describe(event: RunEvent): string | undefined {
       return `step ${event.n} failed: ${event.error}`;
     case 'llm-request': {
       const where = event.phase === 'plan' ? 'planning' : event.phase === 'final' ? 'final result' : `step ${event.step}`;
-      return event.replayed ? `${where} turn ${event.turn}: replayed from the journal` : `${where} turn ${event.turn}: LLM answered (${event.tokens} tokens)`;
+      return event.replayed ? `${where} turn ${event.turn}: replayed from the journal` : `${where} turn ${event.turn}: LLM answered (${event.estimated ? `~${event.tokens} tokens, estimated: the server reported no usage` : `${event.tokens} tokens`})`;
+    }
+    case 'llm-answer-rejected': {
+      const where = event.phase === 'plan' ? 'planning' : event.phase === 'final' ? 'final result' : `step ${event.step}`;
+      return `${where} turn ${event.turn}: ${event.reason}; ${event.action}`;
     }
     case 'tool-call':
       return `step ${event.step} tool ${event.tool} ${event.outcome} [${event.key}]`;
