@@ -70,6 +70,16 @@ export class TaskLeasedError extends AgentrunError {
   }
 }
 
+/** A task that a live runner holds cannot be deleted from under it. */
+export class TaskRunningError extends AgentrunError {
+  constructor(
+    readonly taskId: string,
+    readonly owner: string,
+  ) {
+    super(`task ${taskId} is being run by ${owner}; cancel it first (agentrun cancel ${taskId}), or wait until it stops`, ExitCode.interrupted);
+  }
+}
+
 /**
  * The run's lease is no longer its own: another runner took the task over (its epoch moved on) while this one was
  * paused, slow or partitioned. Raised by every fenced write, which then wrote nothing; the runner stops at once.
@@ -117,5 +127,16 @@ export class DatabaseBusyError extends AgentrunError {
       ExitCode.interrupted,
       options,
     );
+  }
+}
+
+/** `start --id X` with a goal, task file or model other than the ones X was created with. Nothing was written. */
+export class TaskDefinitionMismatchError extends UsageError {
+  constructor(
+    readonly taskId: string,
+    readonly differences: string[],
+  ) {
+    const shown = differences.length > 4 ? `${differences.slice(0, 4).join(', ')} and ${differences.length - 4} more` : differences.join(', ');
+    super(`task ${taskId} exists with a different definition (${shown} differ${differences.length === 1 ? 's' : ''}); use another --id, or remove it first with: agentrun delete ${taskId}`);
   }
 }

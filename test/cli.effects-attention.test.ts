@@ -31,8 +31,10 @@ describe('a non-idempotent tool without a check, cut off mid-call', () => {
     expect(stuck.stderr).toContain('charge may or may not have happened before the crash, and it has no check (effect pay:1:1:1)');
     expect(stuck.stderr).toContain('decide with: agentrun resolve pay pay:1:1:1 --retry|--done|--skip');
     expect((await inspect('pay')).status).toBe('needs-attention');
-    // Still stuck until a person decides.
+    // Still stuck until a person decides; status names the command that decides, not `resume`.
     expect((await cli(['resume', 'pay'])).code).toBe(4);
+    const listed = await cli(['status']);
+    expect(listed.stderr).toBe('↻ decide with: agentrun resolve pay pay:1:1:1 --retry|--done|--skip, then: agentrun resume pay\n');
 
     const resolved = await cli(['resolve', 'pay', 'pay:1:1:1', '--retry']);
     expect(resolved.code).toBe(0);
@@ -127,6 +129,9 @@ describe('leases', () => {
     const firstResult = await first.done;
     expect(firstResult.code).toBe(3);
     expect(firstResult.stderr).toContain('another runner took over task forced');
+    // Not "continue with: agentrun resume": the other runner is finishing it (or has).
+    expect(firstResult.stderr).not.toContain('continue with');
+    expect(firstResult.stderr).toMatch(/\S+:\d+ is running it now; follow it with: agentrun logs forced --follow/);
     expect(second.code).toBe(0);
     const log = lines('hello-offline.log');
     expect(log.filter((l) => l.startsWith('1 '))).toHaveLength(1);

@@ -162,9 +162,15 @@ describe('rendering, in process', () => {
     expect(resumeHint(tasks, now)).toBe('↻ 2 tasks can be resumed: agentrun resume --all (or one: agentrun resume <id>)');
     expect(resumeHint([tasks[2]!], now)).toBe('↻ resume it with: agentrun resume c');
     expect(resumeHint([tasks[0]!, tasks[3]!], now)).toBeUndefined();
-    expect(resumeHint([task('e', 'needs-attention'), task('f', 'failed')], now)).toBe('↻ 2 tasks can be resumed: agentrun resume <id>');
+    expect(resumeHint([task('e', 'needs-attention'), task('f', 'failed')], now)).toBe(
+      "↻ 2 tasks can be resumed: agentrun resume <id>\n  (1 needs a person's decision first: agentrun inspect <id> names it)",
+    );
     expect(resumeHint([...tasks, task('e', 'needs-attention')], now)).toBe(
-      '↻ 3 tasks can be resumed: agentrun resume <id>\n  (agentrun resume --all takes the 2 interrupted or stale ones; needs-attention and failed ones need their id)',
+      "↻ 3 tasks can be resumed: agentrun resume <id>\n  (agentrun resume --all takes the 2 interrupted or stale ones; failed ones need their id)\n  (1 needs a person's decision first: agentrun inspect <id> names it)",
+    );
+    // A lone task that needs a person: the command that answers it, not `resume`, which would stop at the same question.
+    expect(resumeHint([task('pay', 'needs-attention', { reason: 'effect' })], now, new Map([['pay', 'pay:1:1:1']]))).toBe(
+      '↻ decide with: agentrun resolve pay pay:1:1:1 --retry|--done|--skip, then: agentrun resume pay',
     );
     expect(resumeHint([task('g', 'failed', { prunedAt: now })], now)).toBeUndefined();
   });

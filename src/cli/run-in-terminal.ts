@@ -1,4 +1,6 @@
 import { ExitCode } from '../errors.js';
+import { leaseOwner } from '../engine/lease.js';
+import { hasLiveLease } from '../engine/task-state.js';
 import { runTask } from '../engine/runner.js';
 import { createMemoryHooks } from '../memory/recall.js';
 import type { Store, TaskRecord } from '../store/types.js';
@@ -47,7 +49,10 @@ export async function runInTerminal(store: Store, taskId: string, options: Termi
       onEvent: (event) => view.onEvent(event),
     });
     view.stop();
-    reportOutcome(outcome.task, outcome.exitCode, options.json, style, outcome.waitingEffect);
+    // Stopped because another runner took the task over (--force): that runner moves it on, not `resume`.
+    const now = outcome.exitCode === ExitCode.interrupted ? await store.getTask(taskId) : undefined;
+    const runningElsewhere = now && hasLiveLease(now) && now.leaseOwner !== leaseOwner() ? now.leaseOwner ?? undefined : undefined;
+    reportOutcome(outcome.task, outcome.exitCode, options.json, style, outcome.waitingEffect, runningElsewhere);
     return outcome.exitCode;
   } finally {
     view.stop();
@@ -64,8 +69,11 @@ async function spinnerView(store: Store, taskId: string, style: Style): Promise<
   });
 }
 
-/** The outcome: the result (or JSON) on stdout; for a task that stopped, why and what to run next on stderr. */
-export function reportOutcome(task: TaskRecord, exitCode: number, json: boolean | undefined, style: Style = plain, waitingEffect?: string): void {
+/**
+ * The outcome: the result (or JSON) on stdout; for a task that stopped, why and what to run next on stderr.
+ * `runningElsewhere` is the runner that holds the task now, when this one was displaced.
+ */
+export function reportOutcome(task: TaskRecord, exitCode: number, json: boolean | undefined, style: Style = plain, waitingEffect?: string, runningElsewhere?: string): void {
   if (json) {
     output.json({
       task_id: task.id,
@@ -81,8 +89,17 @@ export function reportOutcome(task: TaskRecord, exitCode: number, json: boolean 
     output.result(task.result ?? '');
     return;
   }
-  if (task.status === 'cancelled') return;
+  if (task.status === 'cancelled') {
+    // Cancelled now (exit 1) or earlier (exit 0: a resume that has nothing to do): either way, say so.
+    output.info(`task ${task.id} is ${paintStatus(style, task.status)}${task.error ? `: ${task.error}` : ''}${exitCode === ExitCode.ok ? '; there is nothing to resume' : ''}`);
+    return;
+  }
   output.info(`task ${task.id} is ${paintStatus(style, task.status)}${task.error ? `: ${task.error}` : ''}`);
-  const hint = exitCode === ExitCode.needsAttention ? nextStepHint({ ...task, status: 'needs-attention' }, waitingEffect) : `continue with: agentrun resume ${task.id}`;
+  const hint =
+    exitCode === ExitCode.needsAttention
+      ? nextStepHint({ ...task, status: 'needs-attention' }, waitingEffect)
+      : runningElsewhere
+        ? `${runningElsewhere} is running it now; follow it with: agentrun logs ${task.id} --follow`
+        : `continue with: agentrun resume ${task.id}`;
   if (hint) output.info(style.bold(hint));
 }

@@ -48,7 +48,7 @@ export async function pauseTask(
 }
 
 /** "Nobody runs the task now", as a guard: no lease, an expired one, or one held by a process known to be dead. */
-function idle(task: TaskRecord): TaskGuard {
+export function idle(task: TaskRecord): TaskGuard {
   return { idle: true, deadOwner: task.leaseOwner !== null && isDeadLocalOwner(task.leaseOwner) ? task.leaseOwner : null };
 }
 

@@ -245,6 +245,11 @@ export interface Store {
    * still holds in the same transaction; false (and nothing deleted) otherwise.
    */
   pruneTask(id: string, guard: TaskGuard): Promise<boolean>;
+  /**
+   * Deletes the task and all of it (steps, notes, journals), if the guard still holds in the same transaction (a task
+   * somebody runs is never deleted from under them); false (and nothing deleted) otherwise.
+   */
+  deleteTask(id: string, guard: TaskGuard): Promise<boolean>;
 }
 
 /** Everything a task is, as stored: what export writes, import reads back, and fork derives a new task from. */

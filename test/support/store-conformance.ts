@@ -283,6 +283,29 @@ export function testStore(subject: StoreUnderTest): void {
       expect((await store.listTasks({ limit: 1 })).map((t) => t.id)).toEqual(['c']);
     });
 
+    it('deletes a task with everything of it, unless its lease changed hands', async () => {
+      await store.createTask(newTask('t1'));
+      await store.createTask(newTask('t2'));
+      const fence = await takeLease(store, 't1');
+      await store.savePlan('t1', definition.plan!, fence);
+      await store.putEffect({ key: 't1:1:1:1', taskId: 't1', step: 1, turn: 1, call: 1, tool: 'charge', args: '{}', status: 'done' }, fence);
+      await store.recordTurn({ taskId: 't1', phase: 'step', step: 1, turn: 1, response: {}, promptTokens: 1, completionTokens: 1 }, fence);
+      // A runner holds it: nothing is deleted.
+      expect(await store.deleteTask('t1', { idle: true })).toBe(false);
+      expect(await store.getTask('t1')).toBeDefined();
+      await store.releaseLease(fence);
+      expect(await store.deleteTask('t1', { idle: true, statusIn: ['interrupted'] })).toBe(false);
+      expect(await store.deleteTask('t1', { idle: true })).toBe(true);
+      expect(await store.getTask('t1')).toBeUndefined();
+      expect(await store.getSteps('t1')).toEqual([]);
+      expect(await store.getEffect('t1:1:1:1')).toBeUndefined();
+      expect(await store.getTurns('t1', 'step', 1)).toEqual([]);
+      // The id is free again; other tasks are untouched.
+      expect(await store.createTask(newTask('t1'))).toBe(true);
+      expect(await store.getTask('t2')).toBeDefined();
+      expect(await store.deleteTask('missing', { idle: true })).toBe(false);
+    });
+
     it('updates only the fields a patch names', async () => {
       await store.createTask(newTask('t1'));
       await store.updateTask('t1', { status: 'completed', result: 'done!', finishedAt: 5, expiresAt: 10, cancelRequested: true });

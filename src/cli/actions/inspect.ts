@@ -26,7 +26,14 @@ export async function run(options: InspectOptions): Promise<number> {
     }
     const task = (await store.getTask(options.taskId))!;
     const now = Date.now();
-    const view = { style: await styleFor(process.stdout), width: process.stdout.columns ?? 120, now, statusLabel: statusLabel(task, now), resumable: isResumable(task, now) };
+    const view = {
+      style: await styleFor(process.stdout),
+      width: process.stdout.columns ?? 120,
+      now,
+      statusLabel: statusLabel(task, now),
+      resumable: isResumable(task, now),
+      pruned: task.prunedAt === null ? undefined : { at: task.prunedAt, completed: task.completedCount, steps: task.stepCount },
+    };
     output.result(renderCheckpoint(doc, view));
     const waiting = doc.effects.find((e) => e.status === 'uncertain' || e.status === 'awaiting-approval')?.key;
     const hint = nextStepHint(task, waiting);

@@ -1,4 +1,5 @@
-import { UsageError } from '../../errors.js';
+import { TaskDefinitionMismatchError, UsageError } from '../../errors.js';
+import { definitionDifferences } from '../../engine/definition-diff.js';
 import { createTask } from '../../engine/create-task.js';
 import { assertLlmConfigured } from '../../llm/client.js';
 import { definitionFromGoal, loadTaskFile } from '../../task/load.js';
@@ -31,6 +32,13 @@ export async function run(options: StartOptions): Promise<number> {
   return withStore(options.db, async (store) => {
     if (options.id) {
       const existing = await store.getTask(options.id);
+      if (existing) {
+        // The cron recipe reruns the same line: the same definition is the same task. Anything else is a mistake
+        // (an edited task file, a reused id) that would otherwise print an old result as if it were new.
+        const differences = definitionDifferences(existing.definition, definition);
+        if (options.model !== undefined && options.model !== existing.model) differences.push('model');
+        if (differences.length > 0) throw new TaskDefinitionMismatchError(existing.id, differences);
+      }
       if (existing?.status === 'completed') {
         reportOutcome(existing, 0, options.json);
         return 0;

@@ -1,5 +1,6 @@
 import { UsageError } from '../../errors.js';
-import { TASK_STATUSES, type TaskRecord, type TaskStatus } from '../../store/types.js';
+import { TASK_STATUSES, type Store, type TaskRecord, type TaskStatus } from '../../store/types.js';
+import { nextStepHint } from '../render/next-step.js';
 import { output } from '../output.js';
 import { count, paintStatus, styleFor, type Style } from '../render/style.js';
 import { renderTable } from '../render/table.js';
@@ -23,13 +24,16 @@ export async function run(options: StatusOptions): Promise<number> {
       output.json(tasks.map((t) => summary(t, now)));
       return 0;
     }
+    // Tasks gc pruned are left out unless --all, but never silently: say how many there are and how to see them.
+    const pruned = options.all ? 0 : (await store.listTasks({ statuses, limit, includePruned: true })).filter((t) => t.prunedAt !== null).length;
+    const prunedNote = pruned > 0 ? `${pruned}${pruned === limit ? '+' : ''} garbage-collected task(s) not shown: agentrun status --all` : undefined;
     if (tasks.length === 0) {
-      output.info('no tasks yet: start one with `agentrun start "<goal>"` or `agentrun start --task FILE`');
+      output.info(prunedNote ? `no tasks with journals; ${prunedNote}` : 'no tasks yet: start one with `agentrun start "<goal>"` or `agentrun start --task FILE`');
       return 0;
     }
     const style = await styleFor(process.stdout);
     output.result(renderStatusTable(tasks, { style, width: process.stdout.columns ?? 120, now }));
-    const hint = resumeHint(tasks, now);
+    const hint = [resumeHint(tasks, now, await waitingEffects(store, tasks)), prunedNote].filter(Boolean).join('\n');
     if (hint) output.info((await styleFor(process.stderr)).dim(hint));
     return 0;
   });
@@ -51,17 +55,34 @@ export function renderStatusTable(tasks: TaskRecord[], options: { style: Style; 
   return renderTable(headers, rows, { flex: 5, width: options.width, align: { 4: 'right' } });
 }
 
-/** Under the table: the command that resumes what is marked, or nothing when nothing is. */
-export function resumeHint(tasks: TaskRecord[], now = Date.now()): string | undefined {
+/**
+ * Under the table: the command that moves on what is marked, or nothing when nothing is. A task that needs a person
+ * is moved on by `resolve` or `approve`, not by `resume` (which would stop at the same question again).
+ */
+export function resumeHint(tasks: TaskRecord[], now = Date.now(), waiting: ReadonlyMap<string, string> = new Map()): string | undefined {
   const resumable = tasks.filter((t) => isResumable(t, now));
   const [only] = resumable;
   if (!only) return undefined;
-  if (resumable.length === 1) return `${RESUMABLE_MARK} resume it with: agentrun resume ${only.id}`;
+  if (resumable.length === 1) {
+    return only.status === 'needs-attention' ? `${RESUMABLE_MARK} ${nextStepHint(only, waiting.get(only.id))}` : `${RESUMABLE_MARK} resume it with: agentrun resume ${only.id}`;
+  }
   const sweepable = resumable.filter((t) => isSweepable(t, now)).length;
+  const attention = resumable.filter((t) => t.status === 'needs-attention').length;
   const head = `${RESUMABLE_MARK} ${resumable.length} tasks can be resumed:`;
+  const people = attention > 0 ? `\n  (${attention} need${attention === 1 ? 's' : ''} a person's decision first: agentrun inspect <id> names it)` : '';
   if (sweepable === resumable.length) return `${head} agentrun resume --all (or one: agentrun resume <id>)`;
-  if (sweepable < 2) return `${head} agentrun resume <id>`;
-  return `${head} agentrun resume <id>\n  (agentrun resume --all takes the ${sweepable} interrupted or stale ones; needs-attention and failed ones need their id)`;
+  if (sweepable < 2) return `${head} agentrun resume <id>${people}`;
+  return `${head} agentrun resume <id>\n  (agentrun resume --all takes the ${sweepable} interrupted or stale ones; failed ones need their id)${people}`;
+}
+
+/** The effect a lone needs-attention task waits on, so the hint can name the exact command (with several, it points to inspect). */
+async function waitingEffects(store: Store, tasks: TaskRecord[]): Promise<Map<string, string>> {
+  const waiting = new Map<string, string>();
+  for (const task of tasks.filter((t) => t.status === 'needs-attention').slice(0, 1)) {
+    const effect = (await store.getEffects(task.id)).find((e) => e.status === 'uncertain' || e.status === 'awaiting-approval');
+    if (effect) waiting.set(task.id, effect.key);
+  }
+  return waiting;
 }
 
 function summary(t: TaskRecord, now: number) {
@@ -74,6 +95,7 @@ function summary(t: TaskRecord, now: number) {
     usage: { prompt_tokens: t.usage.promptTokens, completion_tokens: t.usage.completionTokens, requests: t.usage.requests },
     lease_owner: t.leaseOwner,
     resumable: isResumable(t, now),
+    pruned: t.prunedAt !== null,
     created_at: new Date(t.createdAt).toISOString(),
     updated_at: new Date(t.updatedAt).toISOString(),
   };

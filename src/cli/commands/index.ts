@@ -1,6 +1,7 @@
 import type { RegisterCommand } from '../command-kit.js';
 import { register as approve } from './approve.js';
 import { register as cancel } from './cancel.js';
+import { register as deleteTask } from './delete.js';
 import { register as exportTask } from './export.js';
 import { register as fork } from './fork.js';
 import { register as gc } from './gc.js';
@@ -14,4 +15,4 @@ import { register as start } from './start.js';
 import { register as status } from './status.js';
 
 /** Every command, in the order `agentrun --help` lists them. A new command adds its module here. */
-export const COMMANDS: RegisterCommand[] = [start, resume, cancel, fork, exportTask, importTask, gc, resolve, approve, status, inspect, logs, memory];
+export const COMMANDS: RegisterCommand[] = [start, resume, cancel, deleteTask, fork, exportTask, importTask, gc, resolve, approve, status, inspect, logs, memory];

@@ -5,6 +5,7 @@ function declare(program: Program) {
     .command('resume')
     .description('continue a task from its last checkpoint')
     .argument('[task-id]')
+    .option('--last', 'the most recently updated task that can be resumed')
     .option('--all', 'resume every interrupted task and every running one whose lease expired (for cron)')
     .option('--limit <n>', 'with --all: at most n tasks')
     .option('--concurrency <n>', 'with --all: n tasks at a time', '1')
@@ -18,6 +19,7 @@ function declare(program: Program) {
       examples(
         'agentrun resume 01JD3M4W6X0000000000000000',
         'agentrun resume                     # on a terminal: pick one of the resumable tasks',
+        'agentrun resume --last              # the most recently updated resumable task',
         'agentrun resume --all --concurrency 4',
       ),
     );

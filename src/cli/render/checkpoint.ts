@@ -16,6 +16,8 @@ export interface CheckpointView {
   statusLabel?: string;
   /** Whether the task can be resumed now: its first unfinished step is marked "resumes here". */
   resumable?: boolean;
+  /** For a task whose journals gc removed: when, and how far it had got (the summary row keeps the counts). */
+  pruned?: { at: number; completed: number; steps: number };
 }
 
 /** `inspect`'s human view: header, the plan as a checklist with results, notes, effects, the result. */
@@ -37,14 +39,20 @@ export function renderCheckpoint(doc: CheckpointDocument, view: CheckpointView =
   const stepTime = doc.plan.reduce((sum, s) => sum + (stepMs(s) ?? 0), 0);
   lines.push(
     `${label('Usage')}${count(tokens)} tokens (${count(doc.usage.prompt_tokens)} in / ${count(doc.usage.completion_tokens)} out, ${doc.usage.requests} requests)` +
-      `${stepTime > 0 ? ` · ${duration(stepTime)} in steps` : ''} · model ${doc.model ?? 'default'}`,
+      `${stepTime > 0 ? ` · ${duration(stepTime)} in steps` : ''}${doc.usage.requests > 0 ? ` · model ${doc.model ?? 'default'}` : ''}`,
   );
   const times = [`created ${shortIso(doc.created_at)}`, `updated ${ago(Date.parse(doc.updated_at), now)}`];
   if (doc.finished_at) times.push(`finished ${shortIso(doc.finished_at)}`);
   lines.push(`${label('Time')}${style.dim(times.join(' · '))}`);
 
-  lines.push('', `${style.bold('Plan')} ${style.dim(`${doc.completed.length}/${doc.plan.length} done`)}`);
-  if (doc.plan.length === 0) lines.push(style.dim('  (not planned yet)'));
+  if (view.pruned) {
+    const { at, completed, steps } = view.pruned;
+    lines.push('', `${style.bold('Plan')} ${style.dim(`${completed}/${steps} done`)}`);
+    lines.push(style.dim(`  (its steps, notes and journals were removed by gc on ${shortIso(new Date(at).toISOString())}; the result and totals above remain)`));
+  } else {
+    lines.push('', `${style.bold('Plan')} ${style.dim(`${doc.completed.length}/${doc.plan.length} done`)}`);
+    if (doc.plan.length === 0) lines.push(style.dim('  (not planned yet)'));
+  }
   const resumesAt = view.resumable ? doc.plan.find((s) => s.status !== 'completed')?.step : undefined;
   for (const step of doc.plan) {
     const facts = stepFacts(step, now, doc.status === 'running' && view.resumable !== true);

@@ -357,6 +357,15 @@ export class PostgresStore implements Store {
     return this.pool.transaction((client) => insertTaskBundle(client, bundle));
   }
 
+  async deleteTask(id: string, guard: TaskGuard): Promise<boolean> {
+    const p = new SqlParams();
+    const task = p.add(id);
+    const g = guardSql(guard, p);
+    // Steps, notes, journals and the definition go with it: ON DELETE CASCADE.
+    const { rowCount } = await this.pool.query(`DELETE FROM tasks WHERE id = ${task} AND ${g.holds}`, p.values);
+    return rowCount === 1;
+  }
+
   async pruneTask(id: string, guard: TaskGuard): Promise<boolean> {
     const p = new SqlParams();
     const task = p.add(id);

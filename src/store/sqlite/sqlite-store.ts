@@ -371,6 +371,14 @@ export class SqliteStore implements Store {
     });
   }
 
+  async deleteTask(id: string, guard: TaskGuard): Promise<boolean> {
+    return this.write(() => {
+      if (!this.holds(id, { guard }, Date.now())) return false;
+      // Steps, notes, journals and the definition go with it: ON DELETE CASCADE (foreign keys are on).
+      return this.sql('DELETE FROM tasks WHERE id = ?').run(id).changes === 1;
+    });
+  }
+
   async releaseLease(fence: LeaseFence): Promise<void> {
     this.write(() =>
       this.sql('UPDATE tasks SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ? AND lease_epoch = ?').run(fence.taskId, fence.owner, fence.epoch),
