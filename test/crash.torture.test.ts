@@ -10,13 +10,25 @@ import { tempDir } from './support/temp-dir.js';
 
 /**
  * The product's promise, tortured: a 15-step LLM task with a non-idempotent ledger tool (with a check) and idempotent
- * file writes is killed with SIGKILL at every failpoint and at seeded random moments, resumed after each kill,
- * until it completes. Then: every charge exactly once, every step result once, no LLM request repeated for a
- * journaled turn, and a final checkpoint equal to an uninterrupted run's.
+ * file writes is killed with SIGKILL at every failpoint, at seeded random moments, and inside the check (the run after
+ * a kill that left a charge's outcome unknown is killed while its check runs), resumed after each kill, until it
+ * completes. Then: every charge exactly once, never a needs-attention stop, every step result once with the true step
+ * count, no LLM request repeated for a journaled turn, and a final checkpoint equal to an uninterrupted run's.
  */
 const STEPS = 15;
 const MIN_KILLS = 25;
-const FAILPOINTS = ['before-llm-journal', 'after-llm-response', 'after-intent', 'before-outcome', 'after-tool', 'before-step-commit', 'after-step-commit'];
+const FAILPOINTS = [
+  'before-llm-journal',
+  'after-llm-response',
+  'after-intent',
+  'after-spawn',
+  'before-outcome',
+  'after-tool',
+  'before-step-commit',
+  'after-step-commit',
+];
+/** Kills here leave an effect's outcome unknown (when they hit the charge): the next run asks the check. */
+const LEAVES_INTENT = new Set(['after-intent', 'after-spawn', 'before-outcome']);
 
 
 let server: FakeOpenAI;
@@ -32,7 +44,7 @@ interface Workspace {
 
 function workspace(): Workspace {
   const dir = tempDir();
-  writeFileSync(path.join(dir, 'task.yaml'), ledgerTask({ steps: STEPS, withCheck: true }));
+  writeFileSync(path.join(dir, 'task.yaml'), ledgerTask({ steps: STEPS, withCheck: true, checkLog: true }));
   return { dir, db: path.join(dir, 'agentrun.db') };
 }
 
@@ -56,13 +68,15 @@ async function checkpoint(ws: Workspace) {
   return JSON.parse(result.stdout);
 }
 
-function ledger(ws: Workspace): string[] {
-  const file = path.join(ws.dir, 'ledger.txt');
+function lines(ws: Workspace, name: string): string[] {
+  const file = path.join(ws.dir, name);
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 }
 
+const ledger = (ws: Workspace) => lines(ws, 'ledger.txt');
+
 describe('kill -9 torture', () => {
-  it(`survives ${MIN_KILLS}+ kills at failpoints and random moments with every effect exactly once`, async () => {
+  it(`survives ${MIN_KILLS}+ kills at failpoints, random moments and inside checks, with every effect exactly once`, async () => {
     // The reference: the same task, never interrupted.
     const reference = workspace();
     const clean = await runCli(args(reference, true), { cwd: reference.dir, env: env() });
@@ -75,6 +89,8 @@ describe('kill -9 torture', () => {
     let kills = 0;
     let runs = 0;
     let last: CliResult | undefined;
+    let checkKills = 0;
+    let previous = '';
     const schedule: string[] = [];
     while (runs < 200) {
       const first = runs === 0;
@@ -85,17 +101,32 @@ describe('kill -9 torture', () => {
         break;
       }
       let result: CliResult;
-      if (first || random() < 0.5) {
+      if (!first && LEAVES_INTENT.has(previous) && random() < 0.7) {
+        // Inside the check: wait until this run's check has started (it logs its key), then kill at a seeded moment.
+        const checksBefore = lines(ws, 'checks.log').length;
+        const wait = Math.floor(random() * 60);
+        schedule.push(`inside the check (+${wait}ms)`);
+        const child = spawnCli(args(ws, first), { cwd: ws.dir, env: env() });
+        let exited = false;
+        void child.done.then(() => (exited = true));
+        await waitFor(() => exited || lines(ws, 'checks.log').length > checksBefore, 'the check to start');
+        await new Promise((r) => setTimeout(r, wait));
+        if (!exited) child.child.kill('SIGKILL');
+        result = await child.done;
+        if (result.signal === 'SIGKILL' && lines(ws, 'checks.log').length > checksBefore) checkKills += 1;
+      } else if (first || random() < 0.5) {
         // A named failpoint, at its first hit (the first run dies right after planning).
         const point = first ? 'after-plan' : FAILPOINTS[Math.floor(random() * FAILPOINTS.length)]!;
         const hit = 1;
         schedule.push(`${point}@${hit}`);
+        previous = point;
         result = await runCli(args(ws, first), { cwd: ws.dir, env: env({ AGENTRUN_FAILPOINTS: `${point}@${hit}` }) });
       } else {
         // A random moment: after the run has started working, a seeded number of journal writes in.
         const requestsBefore = server.chatRequests().length;
         const wait = 1 + Math.floor(random() * 2);
         schedule.push(`random after ${wait} requests`);
+        previous = 'random';
         const child = spawnCli(args(ws, first), { cwd: ws.dir, env: env() });
         let exited = false;
         void child.done.then(() => (exited = true));
@@ -108,10 +139,12 @@ describe('kill -9 torture', () => {
       else if (result.code === 0) {
         last = result;
         break;
-      } else throw new Error(`run ${runs} (${schedule.at(-1)}) ended with ${result.code}: ${result.stderr}`);
+        // Anything else — a needs-attention stop (4) above all — breaks the promise: fail with the schedule so far.
+      } else throw new Error(`run ${runs} (${schedule.at(-1)}) ended with ${result.code}: ${result.stderr}\nschedule: ${schedule.join(', ')}`);
     }
 
     expect(kills, `schedule: ${schedule.join(', ')}`).toBeGreaterThanOrEqual(MIN_KILLS);
+    expect(checkKills, `schedule: ${schedule.join(', ')}`).toBeGreaterThan(0);
     expect(last?.code, last?.stderr).toBe(0);
 
     // Every ledger entry exactly once, each under its own idempotency key.
@@ -122,7 +155,10 @@ describe('kill -9 torture', () => {
 
     // Every step result recorded once; notes not duplicated by replays.
     const doc = await checkpoint(ws);
+    expect(doc.status).toBe('completed');
+    expect(doc.plan).toHaveLength(STEPS);
     expect(doc.completed).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+    expect(doc.effects.filter((e: { status: string }) => e.status !== 'done')).toEqual([]);
     expect(doc.discoveries).toHaveLength(STEPS);
     expect(doc.decisions).toHaveLength(STEPS);
 

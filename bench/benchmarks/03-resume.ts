@@ -5,7 +5,7 @@ import { resumeContext } from '../../src/engine/context.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startOpenAIServer, type RecordedRequest, type Reply } from '../../test/support/openai-server.js';
 import { formatProfile, profileNode } from '../support/cpu-profile.js';
-import { buildInterruptedTask } from '../support/fixtures.js';
+import { buildInterruptedCommandTask, buildInterruptedTask } from '../support/fixtures.js';
 import { fileURLToPath } from 'node:url';
 import { CLI } from '../support/paths.js';
 import { timeNode, timeNodeOk, type TimedRun } from '../support/spawn.js';
@@ -18,6 +18,8 @@ const RUNS = 20;
 const WARMUP = 2;
 const GOAL_MS = 150;
 const PROBE = fileURLToPath(new URL('../support/startup-probe.js', import.meta.url));
+/** The event line the CLI prints once step `n` is committed: the resume's first durable progress. */
+const STEP_COMMITTED = (n: number) => new RegExp(`step ${n}/${n} done`);
 
 /**
  * Time from `agentrun resume` being spawned to the LLM server receiving its first chat request, for a task with
@@ -64,12 +66,28 @@ const benchmark: Benchmark = {
       firstAt = undefined;
       firstRequest = undefined;
       const start = nowMs();
-      const run = await timeNode([CLI, 'resume', TASK, '--db', db], { env, cwd: dir });
-      if (run.code !== 0 || firstAt === undefined) throw new Error(`bench: resume exited ${run.code} (first request: ${firstAt !== undefined})\n${run.stderr}`);
+      const run = await timeNode([CLI, 'resume', TASK, '--db', db], { env, cwd: dir, firstMatch: STEP_COMMITTED(COMPLETED + 1) });
+      if (run.code !== 0 || firstAt === undefined || run.matchedMs === undefined) {
+        throw new Error(`bench: resume exited ${run.code} (first request: ${firstAt !== undefined})\n${run.stderr}`);
+      }
       return { ms: firstAt - start, run };
+    };
+    // The same, for a task whose next step is a `run:` command: no LLM, so nothing of the SDK should be loaded.
+    const commandTemplate = path.join(dir, 'command-template.db');
+    await buildInterruptedCommandTask(commandTemplate, TASK, COMPLETED, 1, dir);
+    const commandDb = path.join(dir, 'command.db');
+    const resumeCommandOnce = async (): Promise<number> => {
+      rmSync(`${commandDb}-wal`, { force: true });
+      rmSync(`${commandDb}-shm`, { force: true });
+      copyFileSync(commandTemplate, commandDb);
+      const run = await timeNode([CLI, 'resume', TASK, '--db', commandDb], { cwd: dir, firstMatch: STEP_COMMITTED(COMPLETED + 1) });
+      if (run.code !== 0 || run.matchedMs === undefined) throw new Error(`bench: resume of the command task exited ${run.code}\n${run.stderr}`);
+      return run.matchedMs;
     };
 
     const toFirst: number[] = [];
+    const toProgress: number[] = [];
+    const toCommandProgress: number[] = [];
     const whole: number[] = [];
     const bare: number[] = [];
     const version: number[] = [];
@@ -78,11 +96,14 @@ const benchmark: Benchmark = {
       log(`  ${RUNS} resumes (+${WARMUP} warm-up), interleaved with node -e 0, agentrun --version and a start-up probe`);
       for (let i = 0; i < WARMUP + RUNS; i++) {
         const { ms, run } = await resumeOnce();
+        const commandMs = await resumeCommandOnce();
         const node = await timeNodeOk(['-e', '0']);
         const cli = await timeNodeOk([CLI, '--version']);
         const probe = await timeNodeOk([PROBE], { env });
         if (i >= WARMUP) {
           toFirst.push(ms);
+          toProgress.push(run.matchedMs!);
+          toCommandProgress.push(commandMs);
           whole.push(run.ms);
           bare.push(node.ms);
           version.push(cli.ms);
@@ -94,6 +115,8 @@ const benchmark: Benchmark = {
         throw new Error('bench: the first request does not carry the resume context');
       }
       const first = summarize(toFirst);
+      const progress = summarize(toProgress);
+      const commandProgress = summarize(toCommandProgress);
       const total = summarize(whole);
       const inProcess = await inProcessPhases(template, dir);
       const node = summarize(bare);
@@ -134,9 +157,13 @@ const benchmark: Benchmark = {
         metrics: [
           { metric: 'spawn -> first LLM request median', value: first.median, unit: 'ms', goal: atMost(GOAL_MS, `< ${GOAL_MS} ms`) },
           { metric: 'spawn -> first LLM request p99', value: first.p99, unit: 'ms' },
+          { metric: 'spawn -> first durable progress (LLM step committed) median', value: progress.median, unit: 'ms' },
+          { metric: 'spawn -> first durable progress (LLM step committed) p99', value: progress.p99, unit: 'ms' },
+          { metric: 'spawn -> first durable progress (run: step committed) median', value: commandProgress.median, unit: 'ms' },
+          { metric: 'spawn -> first durable progress (run: step committed) p99', value: commandProgress.p99, unit: 'ms' },
           { metric: 'whole resume run (to exit) median', value: total.median, unit: 'ms' },
         ],
-        details: { completedSteps: COMPLETED, runs: RUNS, warmup: WARMUP, toFirstRequestMs: first, wholeRunMs: total, contextBytes: context.length, inProcess, nodeMs: node, versionMs: cli, probe: Object.fromEntries((['zodMs', 'resumeModulesMs', 'openaiSdkMs', 'firstChatMs', 'secondChatMs'] as const).map((k) => [k, probe(k)])), breakdown },
+        details: { completedSteps: COMPLETED, runs: RUNS, warmup: WARMUP, toFirstRequestMs: first, toFirstProgressMs: progress, toFirstCommandProgressMs: commandProgress, wholeRunMs: total, contextBytes: context.length, inProcess, nodeMs: node, versionMs: cli, probe: Object.fromEntries((['zodMs', 'resumeModulesMs', 'openaiSdkMs', 'firstChatMs', 'secondChatMs'] as const).map((k) => [k, probe(k)])), breakdown },
         profile,
         notes: profile ? [] : [breakdown],
       };

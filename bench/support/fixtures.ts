@@ -128,3 +128,24 @@ export async function buildInterruptedTask(file: string, taskId: string, complet
   await store.releaseLease(fence);
   await store.close();
 }
+
+/**
+ * A task as a crash leaves it after `completed` quick `run:` steps (`true`), with `pending` more: status interrupted,
+ * no lease. Resuming it needs no LLM: its first durable progress is the next step's commit.
+ */
+export async function buildInterruptedCommandTask(file: string, taskId: string, completed: number, pending: number, workspace: string): Promise<void> {
+  const store = await SqliteStore.open(file);
+  await store.setDurability('normal');
+  const plan = Array.from({ length: completed + pending }, (_, i) => ({ name: `command-${i + 1}`, run: 'true' }));
+  const definition = validateTaskDefinition({ goal: 'run quick commands', plan, limits: { maxSteps: completed + pending } }, 'bench');
+  await store.createTask({ id: taskId, agentId: 'agentrun', goal: definition.goal, definition, workspace, namespace: 'default', model: null, createdAt: Date.now() });
+  const fence = await takeLease(store, taskId);
+  await store.savePlan(taskId, definition.plan!, fence);
+  for (let n = 1; n <= completed; n++) {
+    await store.startStep(taskId, n, { attempts: 1, firstTurn: 1 }, fence);
+    await store.completeStep(taskId, n, { result: '', notes: [] }, fence);
+  }
+  await store.updateTask(taskId, { status: 'interrupted', error: 'interrupted by a signal; resume to continue' }, { fence });
+  await store.releaseLease(fence);
+  await store.close();
+}

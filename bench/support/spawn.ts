@@ -8,6 +8,8 @@ export interface TimedRun {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** With `firstMatch`: from just before spawn() to the moment its stderr first matched it. */
+  matchedMs?: number;
 }
 
 export interface SpawnOptions {
@@ -17,6 +19,8 @@ export interface SpawnOptions {
   nodeFlags?: string[];
   /** Called with the child right after it is spawned (e.g. to signal it later). */
   onSpawn?: (child: ChildProcess) => void;
+  /** Time when the child's stderr first matches this (an event line the CLI prints once something is committed). */
+  firstMatch?: RegExp;
 }
 
 /** Environment for children: nothing from the developer's shell that changes agentrun's behaviour, no colour. */
@@ -42,12 +46,16 @@ export function timeNode(args: string[], options: SpawnOptions = {}): Promise<Ti
     options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
+    let matchedMs: number | undefined;
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (matchedMs === undefined && options.firstMatch?.test(stderr)) matchedMs = nowMs() - start;
+    });
     let ms = 0;
     child.on('exit', () => (ms = nowMs() - start));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ ms, code, stdout, stderr }));
+    child.on('close', (code) => resolve({ ms, code, stdout, stderr, matchedMs }));
   });
 }
 

@@ -1,8 +1,7 @@
 import { AgentrunError, CancelRequestedError, DatabaseBusyError, ExitCode, LeaseLostError, TaskNotFoundError, UsageError } from '../errors.js';
-import { createLlmClient, type LlmClient } from '../llm/client.js';
+import type { LlmClient } from '../llm/client.js';
 import { DEFAULT_ENDPOINT_PROFILE } from '../llm/types.js';
 import type { StepRecord, Store, TaskRecord } from '../store/types.js';
-import { createToolRegistry } from '../tools/registry.js';
 import type { Tool } from '../tools/types.js';
 import { runCommandStep } from './command-step.js';
 import type { RecalledMemory } from './context.js';
@@ -11,7 +10,7 @@ import type { EventListener } from './events.js';
 import { failpoint } from './failpoints.js';
 import { compileFinalResult } from './final-result.js';
 import { Lease, leaseOwner, leaseTimingFromEnv, type LeaseTiming } from './lease.js';
-import { runLlmStep, type StepOutput } from './llm-step.js';
+import type { StepOutput } from './llm-step.js';
 import { journaledEndpoint } from './llm-turns.js';
 import { throwIfStopped, type AskPerson, type RunContext } from './run-context.js';
 import { cancelRun, completeTask, failTask, failTaskAtStep, pauseTask } from './transitions.js';
@@ -96,14 +95,18 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
   );
 
   let client: Promise<LlmClient> | undefined;
+  // Loaded (with the SDK behind it) at the first live request only: a resume that replays or runs commands first
+  // reaches its first durable progress without paying for it.
   const llm = () =>
     (client ??= options.llm
       ? options.llm()
-      : createLlmClient({
-          retry: task.definition.retry,
-          timeoutMs: task.definition.limits.llmTimeout,
-          onRetry: (notice) => emit({ type: 'retrying', taskId, ...notice }),
-        }));
+      : import('../llm/client.js').then(({ createLlmClient }) =>
+          createLlmClient({
+            retry: task.definition.retry,
+            timeoutMs: task.definition.limits.llmTimeout,
+            onRetry: (notice) => emit({ type: 'retrying', taskId, ...notice }),
+          }),
+        ));
   const ctx: RunContext = {
     store,
     task,
@@ -186,7 +189,9 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
       if (step.spec.run) {
         output = { result: await runCommandStep(ctx, current), notes: [] };
       } else {
-        tools ??= createToolRegistry(task.definition.tools);
+        // The tools and the LLM step's machinery are loaded when an LLM step first runs, not for `run:` steps.
+        tools ??= (await import('../tools/registry.js')).createToolRegistry(task.definition.tools);
+        const { runLlmStep } = await import('./llm-step.js');
         output = await runLlmStep(ctx, current, { task, steps, notes, memories: await recall() }, tools);
       }
     } catch (error) {

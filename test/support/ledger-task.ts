@@ -5,7 +5,9 @@ import { callKind, planReply, stepOf, turnOf } from './llm-script.js';
  * A task that charges customers through a non-idempotent command tool appending to ledger.txt, and writes files
  * with the idempotent write_file. `check` decides whether a charge with a given key already happened.
  */
-export function ledgerTask(options: { steps: number; withCheck: boolean; approve?: boolean }): string {
+export function ledgerTask(options: { steps: number; withCheck: boolean; approve?: boolean; checkLog?: boolean }): string {
+  // With checkLog, the check first appends its key to checks.log and takes a moment: a test can see it running.
+  const check = `${options.checkLog ? 'echo "$AGENTRUN_IDEMPOTENCY_KEY" >> checks.log; sleep 0.05; ' : ''}test -f ledger.txt && grep -q "^$AGENTRUN_IDEMPOTENCY_KEY " ledger.txt && echo charged`;
   return `goal: Process ${options.steps} orders
 tools:
   - write_file
@@ -17,7 +19,7 @@ tools:
       required: [order]
     command: sleep 0.02; printf '%s %s\\n' "$AGENTRUN_IDEMPOTENCY_KEY" "$(cat)" >> ledger.txt && echo charged
     idempotent: false
-${options.withCheck ? `    check: test -f ledger.txt && grep -q "^$AGENTRUN_IDEMPOTENCY_KEY " ledger.txt && echo charged\n` : ''}${options.approve ? '    approve: true\n' : ''}limits: { maxSteps: ${options.steps} }
+${options.withCheck ? `    check: ${check}\n` : ''}${options.approve ? '    approve: true\n' : ''}limits: { maxSteps: ${options.steps} }
 retry: { maxAttempts: 3, initialDelay: 10ms, maxDelay: 50ms }
 `;
 }
