@@ -103,17 +103,21 @@ describe('kill -9 torture', () => {
       let result: CliResult;
       if (!first && LEAVES_INTENT.has(previous) && random() < 0.7) {
         // Inside the check: wait until this run's check has started (it logs its key), then kill at a seeded moment.
+        // (If the kill had hit another effect, no check runs: then it dies at its first LLM request instead.)
         const checksBefore = lines(ws, 'checks.log').length;
+        const requestsBefore = server.chatRequests().length;
         const wait = Math.floor(random() * 60);
-        schedule.push(`inside the check (+${wait}ms)`);
         const child = spawnCli(args(ws, first), { cwd: ws.dir, env: env() });
         let exited = false;
         void child.done.then(() => (exited = true));
-        await waitFor(() => exited || lines(ws, 'checks.log').length > checksBefore, 'the check to start');
-        await new Promise((r) => setTimeout(r, wait));
+        const checking = () => lines(ws, 'checks.log').length > checksBefore;
+        await waitFor(() => exited || checking() || server.chatRequests().length > requestsBefore, 'the check to start');
+        const inCheck = checking();
+        schedule.push(inCheck ? `inside the check (+${wait}ms)` : 'no check: at the first request');
+        if (inCheck) await new Promise((r) => setTimeout(r, wait));
         if (!exited) child.child.kill('SIGKILL');
         result = await child.done;
-        if (result.signal === 'SIGKILL' && lines(ws, 'checks.log').length > checksBefore) checkKills += 1;
+        if (result.signal === 'SIGKILL' && inCheck) checkKills += 1;
       } else if (first || random() < 0.5) {
         // A named failpoint, at its first hit (the first run dies right after planning).
         const point = first ? 'after-plan' : FAILPOINTS[Math.floor(random() * FAILPOINTS.length)]!;
