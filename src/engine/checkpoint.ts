@@ -161,6 +161,9 @@ export function fromDocument(doc: CheckpointDocument, id: string, workspace: str
     workspace,
     namespace: doc.namespace,
     model: doc.model,
+    // The document does not carry a queue: an imported task is resumed by hand (`agentrun transfer` keeps queues).
+    queue: null,
+    priority: 0,
     status,
     stepCount: doc.plan.length,
     completedCount: doc.completed.length,

@@ -20,3 +20,11 @@ export function newTaskId(now = Date.now()): string {
 export function isValidTaskId(id: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id);
 }
+
+/** The queue a task waits on when `start --detach` names none. */
+export const DEFAULT_QUEUE = 'default';
+
+/** Queue names appear in commands, logs and NOTIFY payloads: keep them plain too. */
+export function isValidQueueName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name);
+}

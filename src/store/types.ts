@@ -1,10 +1,10 @@
 import type { MemoryStore } from '../memory/types.js';
 import type { StepDefinition, TaskDefinition } from '../task/schema.js';
 
-export const TASK_STATUSES = ['planning', 'running', 'interrupted', 'needs-attention', 'completed', 'failed', 'cancelled'] as const;
+export const TASK_STATUSES = ['queued', 'planning', 'running', 'interrupted', 'needs-attention', 'completed', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 /** Statuses a task can be resumed from. */
-export const RESUMABLE_STATUSES: readonly TaskStatus[] = ['planning', 'running', 'interrupted', 'needs-attention', 'failed'];
+export const RESUMABLE_STATUSES: readonly TaskStatus[] = ['queued', 'planning', 'running', 'interrupted', 'needs-attention', 'failed'];
 export const FINISHED_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled'];
 
 export type StepStatus = 'pending' | 'running' | 'completed' | 'failed';
@@ -25,6 +25,10 @@ export interface TaskRecord {
   workspace: string;
   namespace: string;
   model: string | null;
+  /** The queue `agentrun worker` takes it from; null for a task run by the process that started it. */
+  queue: string | null;
+  /** Higher runs first among a queue's waiting tasks. */
+  priority: number;
   status: TaskStatus;
   stepCount: number;
   completedCount: number;
@@ -51,7 +55,8 @@ export interface TaskRecord {
 }
 
 /** What creating a task needs; the rest of the record starts at its defaults. */
-export type NewTask = Pick<TaskRecord, 'id' | 'agentId' | 'goal' | 'definition' | 'workspace' | 'namespace' | 'model' | 'createdAt'>;
+export type NewTask = Pick<TaskRecord, 'id' | 'agentId' | 'goal' | 'definition' | 'workspace' | 'namespace' | 'model' | 'createdAt'> &
+  Partial<Pick<TaskRecord, 'queue' | 'priority'>>;
 
 export interface StepRecord {
   taskId: string;
@@ -173,6 +178,24 @@ export interface TaskGuard {
   epoch?: number;
 }
 
+/** A running `agentrun worker`, as it last reported itself. */
+export interface WorkerRecord {
+  /** `host:pid`: also the lease owner of every task it runs. */
+  id: string;
+  queue: string;
+  concurrency: number;
+  /** Tasks it is running now. */
+  running: number;
+  startedAt: number;
+  heartbeatAt: number;
+}
+
+/** What a worker's claim took: a task of its queue, now leased to it at this epoch. */
+export interface ClaimedTask {
+  taskId: string;
+  epoch: number;
+}
+
 export interface Store {
   /** Where the data lives, for messages (a file path or a redacted URL). */
   readonly location: string;
@@ -235,6 +258,24 @@ export interface Store {
   renewLease(fence: LeaseFence, progress?: string): Promise<boolean>;
   /** Gives the lease up, if it is still ours (owner and epoch). */
   releaseLease(fence: LeaseFence): Promise<void>;
+
+  /**
+   * Workers: takes the best waiting task of `queue` and leases it to `owner`, in one atomic statement — a task never
+   * ran (`queued`), one whose runner died (`running`/`planning` with an expired lease), or one `interrupted` at least
+   * `retryAfterMs` ago. Highest priority first, then oldest. Undefined when there is none; two workers never get one
+   * task.
+   */
+  claimTask(queue: string, owner: string, ttlMs: number, retryAfterMs: number): Promise<ClaimedTask | undefined>;
+  /** Records (or refreshes) a worker and its heartbeat. */
+  heartbeatWorker(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>): Promise<void>;
+  removeWorker(id: string): Promise<void>;
+  /** Workers whose last heartbeat is at most `aliveWithinMs` old, by the store's clock. */
+  listWorkers(aliveWithinMs: number): Promise<WorkerRecord[]>;
+  /**
+   * Calls `onWork` (a hint, never a promise) when a task may have been queued on `queue` — PostgreSQL's LISTEN/NOTIFY.
+   * Absent on stores that have no such signal: workers poll them. Resolves to a function that stops listening.
+   */
+  watchQueue?(queue: string, onWork: () => void): Promise<() => Promise<void>>;
 
   /** Every journaled LLM turn of a task, in order (for export). */
   getAllTurns(id: string): Promise<TurnRecord[]>;

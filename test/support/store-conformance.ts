@@ -19,8 +19,8 @@ const definition = TaskFileSchema.parse({
   plan: [{ name: 'one', run: 'true' }, { name: 'two', description: 'second' }, { name: 'three' }],
 });
 
-function newTask(id: string, createdAt = Date.now()): NewTask {
-  return { id, agentId: 'agentrun', goal: `goal of ${id}`, definition, workspace: '/tmp/ws', namespace: 'default', model: 'm', createdAt };
+function newTask(id: string, createdAt = Date.now(), queue?: { queue: string; priority?: number }): NewTask {
+  return { id, agentId: 'agentrun', goal: `goal of ${id}`, definition, workspace: '/tmp/ws', namespace: 'default', model: 'm', createdAt, ...queue };
 }
 
 export function testStore(subject: StoreUnderTest): void {
@@ -310,6 +310,71 @@ export function testStore(subject: StoreUnderTest): void {
       await store.createTask(newTask('t1'));
       await store.updateTask('t1', { status: 'completed', result: 'done!', finishedAt: 5, expiresAt: 10, cancelRequested: true });
       expect(await store.getTask('t1')).toMatchObject({ status: 'completed', result: 'done!', finishedAt: 5, expiresAt: 10, cancelRequested: true, goal: 'goal of t1' });
+    });
+
+    describe('queues and workers', () => {
+      it('records a queued task as queued, and claims each waiting task once: highest priority, then oldest', async () => {
+        await store.createTask(newTask('low', 1000, { queue: 'q' }));
+        await store.createTask(newTask('high', 2000, { queue: 'q', priority: 5 }));
+        await store.createTask(newTask('older', 500, { queue: 'q' }));
+        await store.createTask(newTask('elsewhere', 1, { queue: 'other' }));
+        await store.createTask(newTask('foreground', 1));
+        expect(await store.getTask('low')).toMatchObject({ status: 'queued', queue: 'q', priority: 0, leaseOwner: null });
+        expect(await store.getTask('foreground')).toMatchObject({ status: 'planning', queue: null });
+        const claims = [];
+        for (let i = 0; i < 4; i++) claims.push(await store.claimTask('q', `w:${i}`, 60_000, 60_000));
+        expect(claims.map((c) => c?.taskId)).toEqual(['high', 'older', 'low', undefined]);
+        // Claimed: leased to the worker at a new epoch, and no longer waiting.
+        expect(await store.getTask('high')).toMatchObject({ status: 'planning', leaseOwner: 'w:0', leaseEpoch: claims[0]!.epoch });
+        expect(await store.renewLease({ taskId: 'high', owner: 'w:0', epoch: claims[0]!.epoch, ttlMs: 60_000 })).toBe(true);
+      });
+
+      it('claims concurrently without ever handing one task to two workers', async () => {
+        for (let i = 0; i < 10; i++) await store.createTask(newTask(`t${i}`, i, { queue: 'q' }));
+        const claims = await Promise.all(Array.from({ length: 16 }, (_, i) => store.claimTask('q', `w:${i}`, 60_000, 60_000)));
+        const ids = claims.flatMap((c) => (c ? [c.taskId] : []));
+        expect(ids.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `t${i}`).sort());
+      });
+
+      it("takes over a dead worker's task once its lease expired, and an interrupted one after the retry delay", async () => {
+        await store.createTask(newTask('t1', 1, { queue: 'q' }));
+        const dead = await store.claimTask('q', 'dead:1', 1, 60_000);
+        const deadFence = { taskId: 't1', owner: 'dead:1', epoch: dead!.epoch, ttlMs: 60_000 };
+        await store.savePlan('t1', definition.plan!, deadFence);
+        await new Promise((r) => setTimeout(r, 5));
+        const second = await store.claimTask('q', 'w:2', 60_000, 60_000);
+        expect(second).toEqual({ taskId: 't1', epoch: dead!.epoch + 1 });
+        expect(await store.renewLease(deadFence)).toBe(false);
+        expect(await store.claimTask('q', 'w:3', 60_000, 60_000)).toBeUndefined();
+        const secondFence = { taskId: 't1', owner: 'w:2', epoch: second!.epoch, ttlMs: 60_000 };
+        await store.updateTask('t1', { status: 'interrupted' }, { fence: secondFence });
+        await store.releaseLease(secondFence);
+        expect(await store.claimTask('q', 'w:3', 60_000, 60_000)).toBeUndefined();
+        await new Promise((r) => setTimeout(r, 5));
+        const third = await store.claimTask('q', 'w:3', 60_000, 1);
+        expect(third?.taskId).toBe('t1');
+        // Finished tasks are never claimed.
+        const thirdFence = { taskId: 't1', owner: 'w:3', epoch: third!.epoch, ttlMs: 60_000 };
+        await store.updateTask('t1', { status: 'completed' }, { fence: thirdFence });
+        await store.releaseLease(thirdFence);
+        expect(await store.claimTask('q', 'w:4', 60_000, 0)).toBeUndefined();
+      });
+
+      it('lists live workers with their last heartbeat; a removed or silent one is not listed', async () => {
+        await store.heartbeatWorker({ id: 'host:1', queue: 'q', concurrency: 2, running: 1 });
+        await store.heartbeatWorker({ id: 'host:2', queue: 'q', concurrency: 1, running: 0 });
+        await store.heartbeatWorker({ id: 'host:1', queue: 'q', concurrency: 2, running: 2 });
+        const workers = await store.listWorkers(60_000);
+        expect(workers.map((w) => [w.id, w.queue, w.concurrency, w.running])).toEqual([
+          ['host:1', 'q', 2, 2],
+          ['host:2', 'q', 1, 0],
+        ]);
+        expect(workers[0]!.heartbeatAt).toBeGreaterThanOrEqual(workers[0]!.startedAt);
+        await store.removeWorker('host:2');
+        expect((await store.listWorkers(60_000)).map((w) => w.id)).toEqual(['host:1']);
+        await new Promise((r) => setTimeout(r, 5));
+        expect(await store.listWorkers(1)).toEqual([]);
+      });
     });
 
     describe('memories', () => {

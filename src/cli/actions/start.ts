@@ -1,6 +1,7 @@
 import { TaskDefinitionMismatchError, UsageError } from '../../errors.js';
 import { definitionDifferences } from '../../engine/definition-diff.js';
 import { createTask } from '../../engine/create-task.js';
+import { DEFAULT_QUEUE } from '../../engine/ids.js';
 import { assertLlmConfigured } from '../../llm/client.js';
 import { definitionFromGoal, loadTaskFile } from '../../task/load.js';
 import type { TaskDefinition } from '../../task/schema.js';
@@ -26,8 +27,11 @@ export async function run(options: StartOptions): Promise<number> {
   }
   // Validate everything before the database is touched: a bad task file writes nothing.
   const definition = options.task ? loadTaskFile(options.task) : definitionFromGoal(goal);
-  if (needsLlm(definition)) assertLlmConfigured();
   const model = options.model ?? process.env.AGENTRUN_MODEL;
+  const queue = options.queue ?? (options.detach ? DEFAULT_QUEUE : undefined);
+  const priority = parsePriority(options.priority, queue);
+  // A queued task calls the LLM from the worker that runs it, configured there.
+  if (queue === undefined && needsLlm(definition)) assertLlmConfigured();
 
   return withStore(options.db, async (store) => {
     if (options.id) {
@@ -43,15 +47,34 @@ export async function run(options: StartOptions): Promise<number> {
         reportOutcome(existing, 0, options.json);
         return 0;
       }
+      if (existing && queue !== undefined) {
+        output.result(options.json ? JSON.stringify({ task_id: existing.id, status: existing.status, queue: existing.queue }) : existing.id);
+        output.info(`task ${existing.id} exists (${existing.status}); nothing queued`);
+        return 0;
+      }
       if (existing) {
         output.info(`task ${existing.id} exists (${existing.status}); resuming it`);
         return runInTerminal(store, existing.id, options);
       }
     }
-    const { task } = await createTask(store, { id: options.id, definition, cwd: process.cwd(), model });
+    const { task } = await createTask(store, { id: options.id, definition, cwd: process.cwd(), model, queue, priority });
+    if (queue !== undefined) {
+      // Recorded only: the id on stdout (for scripts), the hint on stderr.
+      output.result(options.json ? JSON.stringify({ task_id: task.id, status: task.status, queue }) : task.id);
+      output.info(`task ${task.id} queued on "${queue}": \`agentrun worker --queue ${queue}\` runs it`);
+      return 0;
+    }
     output.info(`task ${task.id} created`);
     return runInTerminal(store, task.id, options);
   });
+}
+
+function parsePriority(value: string | undefined, queue: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (queue === undefined) throw new UsageError('--priority orders a queue: give --queue NAME or --detach');
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`--priority must be a whole number, got "${value}"`);
+  return n;
 }
 
 /** A task with no fixed plan, or with an LLM step in it, will call the LLM. */

@@ -4,7 +4,7 @@ import { nextStepHint } from '../render/next-step.js';
 import { output } from '../output.js';
 import { count, paintStatus, styleFor, type Style } from '../render/style.js';
 import { renderTable } from '../render/table.js';
-import { isResumable, isStale, isSweepable } from '../../engine/task-state.js';
+import { hasLiveLease, isResumable, isStale, isSweepable } from '../../engine/task-state.js';
 import { statusLabel } from '../render/status-label.js';
 import { ago } from '../render/time.js';
 import { withStore } from '../with-store.js';
@@ -39,20 +39,25 @@ export async function run(options: StatusOptions): Promise<number> {
   });
 }
 
-/** The task table: a ↻ column for resumable tasks, coloured statuses, the goal cut to what the width leaves. */
+/**
+ * The task table: a ↻ column for resumable tasks, coloured statuses, the goal cut to what the width leaves. When
+ * queued tasks are listed, a HELD BY column names the worker running each (`host:pid`, its lease owner).
+ */
 export function renderStatusTable(tasks: TaskRecord[], options: { style: Style; width: number; now: number }): string {
   const { style, now } = options;
+  const withHolder = tasks.some((t) => t.queue !== null);
   const rows = tasks.map((t) => [
     isResumable(t, now) ? style.yellow(RESUMABLE_MARK) : '',
     t.id,
     paintStatus(style, t.status, statusLabel(t, now) + (t.prunedAt !== null ? ' (pruned)' : ''), isStale(t, now)),
+    ...(withHolder ? [hasLiveLease(t, now) ? t.leaseOwner! : ''] : []),
     `${t.completedCount}/${t.stepCount}`,
     count(t.usage.promptTokens + t.usage.completionTokens),
     t.goal.replace(/\s+/g, ' ').trim(),
     style.dim(ago(t.updatedAt, now)),
   ]);
-  const headers = ['', 'ID', 'STATUS', 'PROGRESS', 'TOKENS', 'GOAL', 'UPDATED'].map((h) => style.bold(h));
-  return renderTable(headers, rows, { flex: 5, width: options.width, align: { 4: 'right' } });
+  const headers = ['', 'ID', 'STATUS', ...(withHolder ? ['HELD BY'] : []), 'PROGRESS', 'TOKENS', 'GOAL', 'UPDATED'].map((h) => style.bold(h));
+  return renderTable(headers, rows, { flex: withHolder ? 6 : 5, width: options.width, align: { [withHolder ? 5 : 4]: 'right' } });
 }
 
 /**
@@ -93,6 +98,7 @@ function summary(t: TaskRecord, now: number) {
     goal: t.goal,
     model: t.model,
     usage: { prompt_tokens: t.usage.promptTokens, completion_tokens: t.usage.completionTokens, requests: t.usage.requests },
+    queue: t.queue,
     lease_owner: t.leaseOwner,
     resumable: isResumable(t, now),
     pruned: t.prunedAt !== null,

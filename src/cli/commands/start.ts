@@ -8,6 +8,9 @@ function declare(program: Program) {
     .option('--task <file>', 'a task file (.yaml or .json)')
     .option('--id <id>', 'the task id; an existing id resumes that task (idempotent, for cron)')
     .option('--model <name>', 'the LLM model (default: $AGENTRUN_MODEL, the task file, gpt-4o-mini)')
+    .option('--queue <name>', 'only record the task on this queue and print its id; `agentrun worker --queue NAME` runs it')
+    .option('--detach', 'only record the task on the default queue and print its id (as --queue default)')
+    .option('--priority <n>', 'with --queue/--detach: higher runs first (default 0)')
     .addOption(sharedOptions.db())
     .addOption(sharedOptions.json())
     .addOption(sharedOptions.noInput())
@@ -19,6 +22,7 @@ function declare(program: Program) {
         'agentrun start                      # on a terminal: asks what the task should do',
         'agentrun start "Summarise docs/*.md into REPORT.md"',
         'agentrun start --task tasks/nightly.yaml --id nightly-2026-11-24',
+        'agentrun start --task tasks/nightly.yaml --queue nightly   # a worker runs it',
       ),
     );
 }

@@ -18,9 +18,12 @@ import type {
   TaskRecord,
   TurnPhase,
   TurnRecord,
+  ClaimedTask,
+  WorkerRecord,
 } from '../types.js';
 import type { StepDefinition } from '../../task/schema.js';
-import { toEffect, toNote, toStep, toTask, toTurn } from '../sqlite/rows.js';
+import { toEffect, toNote, toStep, toTask, toTurn, toWorker } from '../sqlite/rows.js';
+import { QueueListener, queueChannel } from './queue-listener.js';
 import { parsePostgresUrl } from './connection-url.js';
 import { assertHeld, fenceSql, guardSql } from './fence.js';
 import { insertTaskBundle } from './insert-bundle.js';
@@ -77,15 +80,20 @@ export class PostgresStore implements Store {
   }
 
   async createTask(task: NewTask): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
+    // A queued task wakes the queue's idle workers: NOTIFY is delivered when (and only if) the insert commits.
+    const { rows } = await this.pool.query<{ created: number }>(
       `WITH t AS (
-         INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'planning', $7, $7) ON CONFLICT (id) DO NOTHING RETURNING id
+         INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, queue, priority, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $7::text IS NULL THEN 'planning' ELSE 'queued' END, $9, $9)
+         ON CONFLICT (id) DO NOTHING RETURNING id, queue
+       ), d AS (
+         INSERT INTO task_definitions (task_id, definition) SELECT id, $10 FROM t RETURNING task_id
        )
-       INSERT INTO task_definitions (task_id, definition) SELECT id, $8 FROM t`,
-      [task.id, task.agentId, task.goal, task.workspace, task.namespace, task.model, task.createdAt, JSON.stringify(task.definition)],
+       SELECT (SELECT count(*) FROM d)::int AS created, (SELECT pg_notify($11, queue) FROM t WHERE queue IS NOT NULL) AS notified`,
+      [task.id, task.agentId, task.goal, task.workspace, task.namespace, task.model, task.queue ?? null, task.priority ?? 0, task.createdAt,
+        JSON.stringify(task.definition), queueChannel(this.pool.target.schema)],
     );
-    return rowCount === 1;
+    return rows[0]!.created === 1;
   }
 
   async getTask(id: string): Promise<TaskRecord | undefined> {
@@ -335,6 +343,49 @@ export class PostgresStore implements Store {
       [fence.taskId, fence.owner, fence.epoch, fence.ttlMs, progress ?? null],
     );
     return rowCount === 1;
+  }
+
+  async claimTask(queue: string, owner: string, ttlMs: number, retryAfterMs: number): Promise<ClaimedTask | undefined> {
+    // One statement: SKIP LOCKED lets concurrent workers pass over a row another is claiming instead of queueing
+    // behind it, and the outer condition re-checks the lease once the row is locked. The epoch counts the grant.
+    const { rows } = await this.pool.query<{ id: string; lease_epoch: number }>(
+      `UPDATE tasks SET lease_owner = $2, lease_expires_at = ${NOW_MS} + $3, heartbeat_at = ${NOW_MS}, lease_epoch = lease_epoch + 1,
+         status = CASE status WHEN 'queued' THEN 'planning' ELSE status END
+       WHERE id = (
+         SELECT id FROM tasks
+         WHERE queue = $1 AND status IN ('queued', 'planning', 'running', 'interrupted') AND pruned_at IS NULL
+           AND (lease_owner IS NULL OR lease_expires_at <= ${NOW_MS}) AND (status <> 'interrupted' OR updated_at <= ${NOW_MS} - $4)
+         ORDER BY priority DESC, created_at, id LIMIT 1
+         FOR UPDATE SKIP LOCKED
+       ) AND (lease_owner IS NULL OR lease_expires_at <= ${NOW_MS})
+       RETURNING id, lease_epoch`,
+      [queue, owner, ttlMs, retryAfterMs],
+    );
+    return rows[0] ? { taskId: rows[0].id, epoch: rows[0].lease_epoch } : undefined;
+  }
+
+  async heartbeatWorker(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>): Promise<void> {
+    await this.pool.query(
+      `WITH upsert AS (
+         INSERT INTO workers (id, queue, concurrency, running, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, ${NOW_MS}, ${NOW_MS})
+         ON CONFLICT (id) DO UPDATE SET queue = excluded.queue, concurrency = excluded.concurrency, running = excluded.running, heartbeat_at = excluded.heartbeat_at
+       )
+       DELETE FROM workers WHERE heartbeat_at < ${NOW_MS} - 86400000 AND id <> $1`,
+      [worker.id, worker.queue, worker.concurrency, worker.running],
+    );
+  }
+
+  async removeWorker(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM workers WHERE id = $1', [id]);
+  }
+
+  async listWorkers(aliveWithinMs: number): Promise<WorkerRecord[]> {
+    const { rows } = await this.pool.query(`SELECT * FROM workers WHERE heartbeat_at >= ${NOW_MS} - $1 ORDER BY started_at, id`, [aliveWithinMs]);
+    return rows.map(toWorker);
+  }
+
+  async watchQueue(queue: string, onWork: () => void): Promise<() => Promise<void>> {
+    return QueueListener.start(this.pool.target, queueChannel(this.pool.target.schema), queue, onWork);
   }
 
   async releaseLease(fence: LeaseFence): Promise<void> {

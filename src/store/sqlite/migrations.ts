@@ -114,6 +114,27 @@ ALTER TABLE tasks ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE effects ADD COLUMN process_epoch INTEGER;
 `,
   },
+  {
+    // Queues and workers (issue 14; 3–6 are reserved for other changes landing in parallel, and a database gets
+    // every migration it lacks, not only those above its highest). The partial index holds only a queue's
+    // unfinished tasks, so the claim never reads finished ones.
+    version: 7,
+    sql: `
+ALTER TABLE tasks ADD COLUMN queue TEXT;
+ALTER TABLE tasks ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tasks_claimable ON tasks (queue, priority DESC, created_at, id)
+  WHERE queue IS NOT NULL AND status IN ('queued', 'planning', 'running', 'interrupted');
+
+CREATE TABLE workers (
+  id           TEXT PRIMARY KEY,
+  queue        TEXT NOT NULL,
+  concurrency  INTEGER NOT NULL,
+  running      INTEGER NOT NULL,
+  started_at   INTEGER NOT NULL,
+  heartbeat_at INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

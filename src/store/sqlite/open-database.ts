@@ -76,14 +76,15 @@ function refuseForeignFile(file: string): void {
 
 function migrate(db: Database.Database, file: string): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const current = () => (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
-  const found = current();
+  const applied = () => new Set((db.prepare('SELECT version FROM schema_version').all() as { version: number }[]).map((r) => r.version));
+  const found = Math.max(0, ...applied());
   if (found > LATEST_SCHEMA_VERSION) throw new DatabaseTooNewError(file, found, LATEST_SCHEMA_VERSION);
+  const done = applied();
   for (const migration of MIGRATIONS) {
-    if (found >= migration.version) continue;
+    if (done.has(migration.version)) continue;
     // IMMEDIATE takes the write lock first, so two processes opening a new file cannot both apply a migration.
     db.transaction(() => {
-      if (current() >= migration.version) return;
+      if (applied().has(migration.version)) return;
       db.exec(migration.sql);
       db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(migration.version, Date.now());
     }).immediate();

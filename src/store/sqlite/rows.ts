@@ -1,4 +1,4 @@
-import type { EffectRecord, NoteRecord, StepRecord, TaskRecord, TurnRecord } from '../types.js';
+import type { EffectRecord, NoteRecord, StepRecord, TaskRecord, TurnRecord, WorkerRecord } from '../types.js';
 
 /** A row as better-sqlite3 returns it; column names are the schema's snake_case. */
 export type Row = Record<string, unknown>;
@@ -17,6 +17,8 @@ export function toTask(row: Row): TaskRecord {
     workspace: str(row.workspace),
     namespace: str(row.namespace),
     model: strOrNull(row.model),
+    queue: strOrNull(row.queue),
+    priority: num(row.priority ?? 0),
     status: str(row.status) as TaskRecord['status'],
     stepCount: num(row.step_count),
     completedCount: num(row.completed_count),
@@ -97,5 +99,16 @@ export function toEffect(row: Row): EffectRecord {
     processEpoch: numOrNull(row.process_epoch),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
+  };
+}
+
+export function toWorker(row: Row): WorkerRecord {
+  return {
+    id: str(row.id),
+    queue: str(row.queue),
+    concurrency: num(row.concurrency),
+    running: num(row.running),
+    startedAt: num(row.started_at),
+    heartbeatAt: num(row.heartbeat_at),
   };
 }

@@ -19,12 +19,16 @@ import type {
   TaskRecord,
   TurnPhase,
   TurnRecord,
+  WorkerRecord,
+  ClaimedTask,
 } from '../types.js';
 import { TASK_STATUSES } from '../types.js';
 import { busyTimeoutMs, openDatabase } from './open-database.js';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
-import { toEffect, toNote, toStep, toTask, toTurn, type Row } from './rows.js';
+import { toEffect, toNote, toStep, toTask, toTurn, toWorker, type Row } from './rows.js';
 import { preparedStatements } from './prepared.js';
+
+const DAY_MS = 86_400_000;
 
 /** A task row with its definition, as `toTask` reads it. */
 const TASK_COLUMNS = 't.*, d.definition';
@@ -74,9 +78,10 @@ export class SqliteStore implements Store {
   async createTask(task: NewTask): Promise<boolean> {
     return this.write(() => {
       const info = this.sql(
-        `INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, status, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'planning', ?, ?) ON CONFLICT (id) DO NOTHING`,
-      ).run(task.id, task.agentId, task.goal, task.workspace, task.namespace, task.model, task.createdAt, task.createdAt);
+        `INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, queue, priority, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      ).run(task.id, task.agentId, task.goal, task.workspace, task.namespace, task.model, task.queue ?? null, task.priority ?? 0,
+        task.queue ? 'queued' : 'planning', task.createdAt, task.createdAt);
       if (info.changes === 0) return false;
       this.sql('INSERT INTO task_definitions (task_id, definition) VALUES (?, ?)').run(task.id, JSON.stringify(task.definition));
       return true;
@@ -329,11 +334,11 @@ export class SqliteStore implements Store {
     const { task } = bundle;
     return this.write(() => {
       const inserted = this.sql(
-        `INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, status, step_count, completed_count, current_step,
+        `INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, queue, priority, status, step_count, completed_count, current_step,
            prompt_tokens, completion_tokens, llm_requests, result, error, reason, cancel_requested, created_at, updated_at, finished_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       ).run(
-        task.id, task.agentId, task.goal, task.workspace, task.namespace, task.model, task.status,
+        task.id, task.agentId, task.goal, task.workspace, task.namespace, task.model, task.queue, task.priority, task.status,
         task.stepCount, task.completedCount, task.currentStep, task.usage.promptTokens, task.usage.completionTokens, task.usage.requests,
         task.result, task.error, task.reason, task.createdAt, task.updatedAt, task.finishedAt, task.expiresAt,
       );
@@ -377,6 +382,44 @@ export class SqliteStore implements Store {
       // Steps, notes, journals and the definition go with it: ON DELETE CASCADE (foreign keys are on).
       return this.sql('DELETE FROM tasks WHERE id = ?').run(id).changes === 1;
     });
+  }
+
+  async claimTask(queue: string, owner: string, ttlMs: number, retryAfterMs: number): Promise<ClaimedTask | undefined> {
+    // One statement, and SQLite runs one writer at a time: two workers can never claim the same task.
+    const now = Date.now();
+    const row = this.write(() => this.sql(
+      `UPDATE tasks SET lease_owner = @owner, lease_expires_at = @now + @ttl, heartbeat_at = @now, lease_epoch = lease_epoch + 1,
+         status = CASE status WHEN 'queued' THEN 'planning' ELSE status END
+       WHERE id = (
+         SELECT id FROM tasks
+         WHERE queue = @queue AND status IN ('queued', 'planning', 'running', 'interrupted') AND pruned_at IS NULL
+           AND (lease_owner IS NULL OR lease_expires_at <= @now) AND (status <> 'interrupted' OR updated_at <= @now - @retry)
+         ORDER BY priority DESC, created_at, id LIMIT 1
+       )
+       RETURNING id, lease_epoch`,
+    ).get({ owner, now, ttl: ttlMs, queue, retry: retryAfterMs }) as { id: string; lease_epoch: number } | undefined);
+    return row ? { taskId: row.id, epoch: row.lease_epoch } : undefined;
+  }
+
+  async heartbeatWorker(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>): Promise<void> {
+    const now = Date.now();
+    this.write(() => {
+      this.sql(
+        `INSERT INTO workers (id, queue, concurrency, running, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET queue = excluded.queue, concurrency = excluded.concurrency, running = excluded.running, heartbeat_at = excluded.heartbeat_at`,
+      ).run(worker.id, worker.queue, worker.concurrency, worker.running, now, now);
+      // Workers that died without a word: forgotten a day after their last heartbeat.
+      this.sql('DELETE FROM workers WHERE heartbeat_at < ?').run(now - DAY_MS);
+    });
+  }
+
+  async removeWorker(id: string): Promise<void> {
+    this.sql('DELETE FROM workers WHERE id = ?').run(id);
+  }
+
+  async listWorkers(aliveWithinMs: number): Promise<WorkerRecord[]> {
+    const rows = this.sql('SELECT * FROM workers WHERE heartbeat_at >= ? ORDER BY started_at, id').all(Date.now() - aliveWithinMs) as Row[];
+    return rows.map(toWorker);
   }
 
   async releaseLease(fence: LeaseFence): Promise<void> {

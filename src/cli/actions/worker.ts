@@ -1,0 +1,55 @@
+import { isValidQueueName } from '../../engine/ids.js';
+import { runWorker, type WorkerEvent } from '../../engine/worker.js';
+import { UsageError } from '../../errors.js';
+import { createMemoryHooks } from '../../memory/recall.js';
+import { output } from '../output.js';
+import { eventLine } from '../render/event-line.js';
+import { withStore } from '../with-store.js';
+import type { WorkerCommandOptions } from '../commands/worker.js';
+
+/** Runs the worker loop, one log line per event on stderr; exits 0 once drained after SIGTERM/SIGINT. */
+export async function run(options: WorkerCommandOptions): Promise<number> {
+  if (!isValidQueueName(options.queue)) throw new UsageError(`invalid queue name "${options.queue}": use letters, digits, ".", "_" and "-" (max 64)`);
+  const concurrency = positive(options.concurrency, '--concurrency')!;
+  const pollMs = positive(options.poll, '--poll');
+  return withStore(options.db, async (store) => {
+    await runWorker({
+      store,
+      queue: options.queue,
+      concurrency,
+      pollMs,
+      signal: options.signal,
+      memory: createMemoryHooks(store),
+      onEvent: (event) => {
+        const line = eventLine(event);
+        if (line) output.info(line);
+      },
+      onWorkerEvent: (event) => output.info(`${new Date().toISOString()} worker ${event.worker} ${describe(event)}`),
+    });
+    return 0;
+  });
+}
+
+function describe(event: WorkerEvent): string {
+  switch (event.type) {
+    case 'worker-started':
+      return `started on queue "${event.queue}", ${event.concurrency} at a time (${event.wakeUps === 'notify' ? 'woken by NOTIFY, polling as a fallback' : 'polling'})`;
+    case 'task-claimed':
+      return `claimed ${event.taskId}`;
+    case 'task-released':
+      return `released ${event.taskId} (exit ${event.exitCode})`;
+    case 'worker-problem':
+      return `problem: ${event.message}`;
+    case 'worker-draining':
+      return `draining: no new tasks; waiting for ${event.running} running ${event.running === 1 ? 'task' : 'tasks'} to reach a safe point`;
+    case 'worker-stopped':
+      return `stopped after ${event.ran} ${event.ran === 1 ? 'run' : 'runs'}`;
+  }
+}
+
+function positive(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive whole number, got "${value}"`);
+  return n;
+}

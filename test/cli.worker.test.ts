@@ -1,0 +1,95 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, waitFor } from './support/cli.js';
+import { dropSchema, pgUrl, schemaName } from './support/postgres.js';
+import { tempDir } from './support/temp-dir.js';
+import { spawnWorker } from './support/worker-fleet.js';
+
+/**
+ * The worker model from the command line, on both stores: `start --queue` only records a task, `worker` runs it,
+ * SIGTERM drains, and a worker killed with -9 has its task finished by another with nothing done twice.
+ */
+const schema = schemaName('cli_worker');
+afterAll(() => dropSchema(schema));
+
+const stores: [string, (dir: string) => string][] = [
+  ['SQLite', (dir) => path.join(dir, 'agentrun.db')],
+  ['PostgreSQL', () => pgUrl(schema)],
+];
+
+// Step 1 charges once (not idempotent; its check tells whether it happened), then takes a while.
+const CHARGE_ONCE = `goal: charge the customer once
+plan:
+  - name: charge
+    run: echo "charged $AGENTRUN_IDEMPOTENCY_KEY" >> ledger.txt && sleep 2 && echo charged
+    idempotent: false
+    check: grep -q "charged $AGENTRUN_IDEMPOTENCY_KEY" ledger.txt && echo charged
+  - name: ship
+    run: echo shipped >> ledger.txt && echo shipped
+`;
+
+function lines(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+async function taskStatus(db: string, id: string, cwd: string) {
+  const result = await runCli(['status', '--json', '--limit', '1000', '--db', db], { cwd });
+  return (JSON.parse(result.stdout) as { task_id: string; status: string; lease_owner: string | null; queue: string | null }[]).find((t) => t.task_id === id);
+}
+
+for (const [name, dbIn] of stores) {
+  describe(`workers on ${name}`, () => {
+    it('start --queue only records the task; a worker runs it; SIGTERM drains and exits 0', async () => {
+      const dir = tempDir();
+      const db = dbIn(dir);
+      writeFileSync(path.join(dir, 'task.yaml'), 'goal: two steps\nplan:\n  - name: one\n    run: echo one >> log.txt\n  - name: slow\n    run: echo slow >> log.txt && sleep 20\n');
+      const queued = await runCli(['start', '--task', 'task.yaml', '--queue', 'q1', '--db', db], { cwd: dir });
+      expect(queued.code).toBe(0);
+      const id = queued.stdout.trim();
+      expect(await taskStatus(db, id, dir)).toMatchObject({ status: 'queued', queue: 'q1', lease_owner: null });
+      expect(lines(path.join(dir, 'log.txt'))).toEqual([]);
+
+      const worker = spawnWorker(['--queue', 'q1', '--db', db], { cwd: dir });
+      await waitFor(() => lines(path.join(dir, 'log.txt')).includes('slow'), 'the slow step to start');
+      const running = await taskStatus(db, id, dir);
+      expect(running).toMatchObject({ status: 'running' });
+      expect(running!.lease_owner).toMatch(/:\d+$/);
+      const workers = JSON.parse((await runCli(['workers', '--json', '--db', db], { cwd: dir })).stdout);
+      expect(workers).toEqual([expect.objectContaining({ worker: running!.lease_owner, queue: 'q1', concurrency: 1, tasks: [id] })]);
+
+      worker.child.kill('SIGTERM');
+      const drained = await worker.done;
+      expect(drained.code, worker.log()).toBe(0);
+      expect(worker.log()).toContain('draining');
+      expect(await taskStatus(db, id, dir)).toMatchObject({ status: 'interrupted', lease_owner: null });
+      expect(JSON.parse((await runCli(['workers', '--json', '--db', db], { cwd: dir })).stdout)).toEqual([]);
+    });
+
+    it('a worker killed with -9 has its task finished by another, every effect once', async () => {
+      const dir = tempDir();
+      const db = dbIn(dir);
+      const ledger = path.join(dir, 'ledger.txt');
+      writeFileSync(path.join(dir, 'task.yaml'), CHARGE_ONCE);
+      const workers = [spawnWorker(['--queue', 'q2', '--db', db], { cwd: dir }), spawnWorker(['--queue', 'q2', '--db', db], { cwd: dir })];
+      const queued = await runCli(['start', '--task', 'task.yaml', '--queue', 'q2', '--db', db], { cwd: dir });
+      const id = queued.stdout.trim();
+      await waitFor(() => lines(ledger).length === 1, 'the charge');
+      const holder = workers.find((w) => w.claimed().includes(id))!;
+      const other = workers.find((w) => w !== holder)!;
+      holder.child.kill('SIGKILL');
+      expect((await holder.done).signal).toBe('SIGKILL');
+
+      await waitFor(() => lines(ledger).includes('shipped'), 'the other worker to finish the task', 30_000);
+      await waitFor(() => /released \S+ \(exit 0\)/.test(other.log()), 'the task to complete');
+      expect(other.claimed()).toEqual([id]);
+      expect(lines(ledger).filter((l) => l.startsWith('charged'))).toHaveLength(1);
+      expect(lines(ledger).filter((l) => l === 'shipped')).toHaveLength(1);
+      expect(await taskStatus(db, id, dir)).toMatchObject({ status: 'completed', lease_owner: null });
+
+      other.child.kill('SIGTERM');
+      expect((await other.done).code).toBe(0);
+    });
+  });
+}
+
