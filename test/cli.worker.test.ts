@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, waitFor } from './support/cli.js';
 import { dropSchema, pgUrl, schemaName } from './support/postgres.js';
 import { tempDir } from './support/temp-dir.js';
-import { spawnWorker } from './support/worker-fleet.js';
+import { CHARGE_ONCE, spawnWorker } from './support/worker-fleet.js';
 
 /**
  * The worker model from the command line, on both stores: `start --queue` only records a task, `worker` runs it,
@@ -17,17 +17,6 @@ const stores: [string, (dir: string) => string][] = [
   ['SQLite', (dir) => path.join(dir, 'agentrun.db')],
   ['PostgreSQL', () => pgUrl(schema)],
 ];
-
-// Step 1 charges once (not idempotent; its check tells whether it happened), then takes a while.
-const CHARGE_ONCE = `goal: charge the customer once
-plan:
-  - name: charge
-    run: echo "charged $AGENTRUN_IDEMPOTENCY_KEY" >> ledger.txt && sleep 2 && echo charged
-    idempotent: false
-    check: grep -q "charged $AGENTRUN_IDEMPOTENCY_KEY" ledger.txt && echo charged
-  - name: ship
-    run: echo shipped >> ledger.txt && echo shipped
-`;
 
 function lines(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];

@@ -12,12 +12,15 @@ export async function run(options: WorkerCommandOptions): Promise<number> {
   if (!isValidQueueName(options.queue)) throw new UsageError(`invalid queue name "${options.queue}": use letters, digits, ".", "_" and "-" (max 64)`);
   const concurrency = positive(options.concurrency, '--concurrency')!;
   const pollMs = positive(options.poll, '--poll');
+  const retryAfterMs = Number(options.retryAfter);
+  if (!Number.isInteger(retryAfterMs) || retryAfterMs < 0) throw new UsageError(`--retry-after must be a whole number of milliseconds, got "${options.retryAfter}"`);
   return withStore(options.db, async (store) => {
     await runWorker({
       store,
       queue: options.queue,
       concurrency,
       pollMs,
+      retryAfterMs,
       signal: options.signal,
       memory: createMemoryHooks(store),
       onEvent: (event) => {

@@ -7,6 +7,7 @@ function declare(program: Program) {
     .option('--queue <name>', 'the queue to take tasks from', 'default')
     .option('--concurrency <n>', 'tasks run at the same time', '1')
     .option('--poll <ms>', 'look for work this often without a wake-up (default: 1000 on PostgreSQL, which also wakes on NOTIFY; 200 on SQLite)')
+    .option('--retry-after <ms>', 'an interrupted task (the LLM was down, the database connection dropped) is tried again after this long', '5000')
     .addOption(sharedOptions.db())
     .addHelpText(
       'after',

@@ -41,6 +41,9 @@ export class PgPool {
     // An idle connection the server dropped (restart, pg_terminate_backend) is discarded by the pool, which emits
     // this; without a listener Node would end the process. The next query simply takes a new connection.
     this.pool.on('error', () => {});
+    // The same for a connection in use: its statement fails (and is reported by the caller); the event must not
+    // end the process.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
   }
 
   setDurability(durability: Durability): void {

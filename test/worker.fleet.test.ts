@@ -1,0 +1,121 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTask } from '../src/engine/create-task.js';
+import { PostgresStore } from '../src/store/postgres/postgres-store.js';
+import { loadTaskFile } from '../src/task/load.js';
+import { ledgerScript, ledgerTask } from './support/ledger-task.js';
+import { startOpenAIServer, type FakeOpenAI } from './support/openai-server.js';
+import { adminQuery, dropSchema, pgUrl, schemaName } from './support/postgres.js';
+import { seededRandom } from './support/seeded-random.js';
+import { tempDir } from './support/temp-dir.js';
+import { spawnWorker, type WorkerProcess } from './support/worker-fleet.js';
+
+/**
+ * A fleet on one PostgreSQL queue: 30 LLM tasks, each charging its orders through a non-idempotent command tool
+ * (with a check), run by worker processes that are killed with -9 and replaced at seeded random moments, and whose
+ * database connections are all terminated by the server now and then. Every task completes, every charge happens
+ * exactly once, and no step is committed twice.
+ */
+const TASKS = 30;
+const STEPS = 3;
+const WORKERS = 3;
+const TERMINATIONS = 2;
+const MIN_KILLS = 6;
+const LEASES = { AGENTRUN_LEASE_MS: '2500', AGENTRUN_HEARTBEAT_MS: '250' };
+
+const schema = schemaName('fleet');
+const db = pgUrl(schema);
+let server: FakeOpenAI;
+let store: PostgresStore;
+const live: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  server = await startOpenAIServer(ledgerScript(STEPS));
+  store = await PostgresStore.open(db);
+});
+afterEach(async () => {
+  for (const worker of live.splice(0)) worker.child.kill('SIGKILL');
+});
+afterAll(async () => {
+  await store.close();
+  await server.close();
+  await dropSchema(schema);
+});
+
+function startWorker(cwd: string): WorkerProcess {
+  const worker = spawnWorker(['--queue', 'fleet', '--concurrency', '2', '--retry-after', '100', '--db', db], {
+    cwd,
+    env: { ...LEASES, OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'k' },
+  });
+  live.push(worker);
+  return worker;
+}
+
+function ledger(dir: string): string[] {
+  const file = path.join(dir, 'ledger.txt');
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+describe('a fleet of workers on one PostgreSQL queue', () => {
+  it(`runs ${TASKS} LLM tasks through ${MIN_KILLS}+ kill -9s and dropped connections, every effect exactly once`, async () => {
+    const root = tempDir();
+    const dirs: string[] = [];
+    for (let i = 0; i < TASKS; i++) {
+      const dir = path.join(root, `task-${i}`);
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'task.yaml'), ledgerTask({ steps: STEPS, withCheck: true }));
+      await createTask(store, { id: `fleet-${i}`, definition: loadTaskFile(path.join(dir, 'task.yaml')), cwd: dir, queue: 'fleet' });
+      dirs.push(dir);
+    }
+    for (let i = 0; i < WORKERS; i++) startWorker(root);
+
+    const random = seededRandom(14);
+    const completed = async () => (await store.listTasks({ statuses: ['completed'] })).length;
+    let kills = 0;
+    let terminations = 0;
+    while ((await completed()) < TASKS) {
+      await new Promise((r) => setTimeout(r, 300 + Math.floor(random() * 700)));
+      const terminate = terminations < TERMINATIONS && (kills >= MIN_KILLS || random() < 0.25);
+      if (terminate) {
+        // The server drops every agentrun connection (a restart or failover looks the same to a client).
+        await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'agentrun%' AND pid <> pg_backend_pid()`);
+        terminations += 1;
+      } else if (kills < MIN_KILLS) {
+        const victim = live.splice(Math.floor(random() * live.length), 1)[0]!;
+        victim.child.kill('SIGKILL');
+        await victim.done;
+        kills += 1;
+        startWorker(root);
+      }
+      if (kills + terminations > 200) throw new Error('the fleet made no progress');
+    }
+    expect(kills).toBeGreaterThanOrEqual(MIN_KILLS);
+    expect(terminations).toBe(TERMINATIONS);
+
+    // Every task completed, each step committed once (completed_count counts commits), with one set of notes.
+    const tasks = await store.listTasks({ limit: 1000 });
+    expect(tasks).toHaveLength(TASKS);
+    for (const task of tasks) {
+      expect(task, task.id).toMatchObject({ status: 'completed', stepCount: STEPS, completedCount: STEPS });
+      const notes = await store.getNotes(task.id);
+      expect(notes.filter((n) => n.kind === 'discovery'), task.id).toHaveLength(STEPS);
+      expect(notes.filter((n) => n.kind === 'decision'), task.id).toHaveLength(STEPS);
+    }
+    // Every charge exactly once: one ledger line per order, each under its own idempotency key.
+    for (const [i, dir] of dirs.entries()) {
+      const entries = ledger(dir);
+      expect(entries.map((e) => e.split(' ')[1]).sort(), `task ${i}`).toEqual(Array.from({ length: STEPS }, (_, n) => `{"order":"order-${n + 1}"}`).sort());
+      expect(new Set(entries.map((e) => e.split(' ')[0])).size).toBe(STEPS);
+      for (const entry of entries) expect(entry.startsWith(`fleet-${i}:`)).toBe(true);
+    }
+
+    // The survivors drain and exit 0 on SIGTERM, and take themselves out of the workers table.
+    const survivors = live.splice(0);
+    for (const worker of survivors) worker.child.kill('SIGTERM');
+    for (const worker of survivors) expect((await worker.done).code, worker.log()).toBe(0);
+    const listed = (await store.listWorkers(60_000)).map((w) => w.id);
+    for (const worker of survivors) expect(listed).not.toContain(`${hostname()}:${worker.child.pid}`);
+  });
+});
