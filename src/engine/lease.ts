@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { DatabaseBusyError, TaskLeasedError } from '../errors.js';
+import { DatabaseBusyError, DatabaseUnavailableError, TaskLeasedError } from '../errors.js';
 import type { LeaseFence, Store } from '../store/types.js';
 
 export interface LeaseTiming {
@@ -81,8 +81,9 @@ export class Lease {
           onCancel();
         }
       })().catch((error: unknown) => {
-        // A beat that met a locked database is skipped; the next one tries again (the lease outlasts a few).
-        if (!(error instanceof DatabaseBusyError)) throw error;
+        // A beat that met a locked or unreachable database is skipped; the next one tries again (the lease outlasts
+        // a few), and a lease that expired meanwhile is found lost by the next beat or fenced write.
+        if (!isMomentary(error)) throw error;
       });
     }, this.timing.heartbeatMs);
     this.timer.unref();
@@ -101,13 +102,21 @@ export class Lease {
     return held;
   }
 
-  /** Gives the lease up if it is still ours. A locked database leaves it to expire (or to be taken from our dead pid). */
+  /**
+   * Gives the lease up if it is still ours. A locked or unreachable database leaves it to expire (or to be taken from
+   * our dead pid).
+   */
   async release(): Promise<void> {
     clearInterval(this.timer);
     try {
       await this.store.releaseLease(this.fence());
     } catch (error) {
-      if (!(error instanceof DatabaseBusyError)) throw error;
+      if (!isMomentary(error)) throw error;
     }
   }
+}
+
+/** The store could not be used just now — SQLite's write lock held too long, PostgreSQL unreachable — nothing was written. */
+function isMomentary(error: unknown): boolean {
+  return error instanceof DatabaseBusyError || error instanceof DatabaseUnavailableError;
 }

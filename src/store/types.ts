@@ -1,7 +1,7 @@
 import type { MemoryStore } from '../memory/types.js';
 import type { StepDefinition, TaskDefinition } from '../task/schema.js';
 
-export const TASK_STATUSES = ['queued', 'planning', 'running', 'interrupted', 'needs-attention', 'completed', 'failed', 'cancelled'] as const;
+export const TASK_STATUSES = ['planning', 'running', 'interrupted', 'needs-attention', 'completed', 'failed', 'cancelled', 'queued'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 /** Statuses a task can be resumed from. */
 export const RESUMABLE_STATUSES: readonly TaskStatus[] = ['queued', 'planning', 'running', 'interrupted', 'needs-attention', 'failed'];

@@ -45,7 +45,7 @@ export async function run(options: StatusOptions): Promise<number> {
  */
 export function renderStatusTable(tasks: TaskRecord[], options: { style: Style; width: number; now: number }): string {
   const { style, now } = options;
-  const withHolder = tasks.some((t) => t.queue !== null);
+  const withHolder = tasks.some((t) => Boolean(t.queue));
   const rows = tasks.map((t) => [
     isResumable(t, now) ? style.yellow(RESUMABLE_MARK) : '',
     t.id,
