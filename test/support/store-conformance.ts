@@ -339,7 +339,7 @@ export function testStore(subject: StoreUnderTest): void {
       it("takes over a dead worker's task once its lease expired, and an interrupted one after the retry delay", async () => {
         await store.createTask(newTask('t1', 1, { queue: 'q' }));
         const dead = await store.claimTask('q', 'dead:1', 1, 60_000);
-        const deadFence = { taskId: 't1', owner: 'dead:1', epoch: dead!.epoch, ttlMs: 60_000 };
+        const deadFence = { taskId: 't1', owner: 'dead:1', epoch: dead!.epoch, ttlMs: 1 };
         await store.savePlan('t1', definition.plan!, deadFence);
         await new Promise((r) => setTimeout(r, 5));
         const second = await store.claimTask('q', 'w:2', 60_000, 60_000);

@@ -115,7 +115,7 @@ ALTER TABLE effects ADD COLUMN process_epoch INTEGER;
 `,
   },
   {
-    // Queues and workers (issue 14; 3–6 are reserved for other changes landing in parallel, and a database gets
+    // Queues and workers (issue 14; 4–6 are reserved for other changes landing in parallel, and a database gets
     // every migration it lacks, not only those above its highest). The partial index holds only a queue's
     // unfinished tasks, so the claim never reads finished ones.
     version: 7,
