@@ -1,4 +1,4 @@
-import { AgentrunError, CancelRequestedError, DatabaseBusyError, ExitCode, LeaseLostError, TaskNotFoundError, UsageError } from '../errors.js';
+import { AgentrunError, CancelRequestedError, DatabaseBusyError, DatabaseUnavailableError, ExitCode, LeaseLostError, TaskNotFoundError, UsageError } from '../errors.js';
 import type { LlmClient } from '../llm/client.js';
 import { DEFAULT_ENDPOINT_PROFILE } from '../llm/types.js';
 import type { StepRecord, Store, TaskRecord } from '../store/types.js';
@@ -231,14 +231,14 @@ async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppe
   try {
     return await recordStop(ctx, cause);
   } catch (failure) {
-    if (failure instanceof LeaseLostError || failure instanceof DatabaseBusyError) return leftAsItWas(ctx, failure);
+    if (failure instanceof LeaseLostError || storeOutOfReach(failure)) return leftAsItWas(ctx, failure);
     throw failure;
   }
 }
 
 async function recordStop(ctx: RunContext, cause: unknown): Promise<RunOutcome> {
   const { store, task, emit } = ctx;
-  if (cause instanceof LeaseLostError || cause instanceof DatabaseBusyError) return leftAsItWas(ctx, cause);
+  if (cause instanceof LeaseLostError || storeOutOfReach(cause)) return leftAsItWas(ctx, cause);
   if (!(await ctx.lease.confirm())) return leftAsItWas(ctx, new LeaseLostError(task.id));
   const fence = ctx.lease.fence();
   const message = cause instanceof Error ? cause.message : String(cause);
@@ -262,11 +262,16 @@ async function recordStop(ctx: RunContext, cause: unknown): Promise<RunOutcome> 
   return { task: after, exitCode: cause.exitCode, waitingEffect: cause instanceof NeedsAttentionError ? cause.effectKey : undefined };
 }
 
+/** The database stayed locked (SQLite) or cannot be reached (PostgreSQL): nothing can be recorded now. */
+function storeOutOfReach(error: unknown): error is DatabaseBusyError | DatabaseUnavailableError {
+  return error instanceof DatabaseBusyError || error instanceof DatabaseUnavailableError;
+}
+
 /**
- * The task belongs to another runner now (or the database stayed locked): write nothing. It is resumable as it is —
+ * The task belongs to another runner now, or the database is out of reach: write nothing. It is resumable as it is —
  * by its new runner, or once our lease lapses (at once, from a dead pid on this host).
  */
-async function leftAsItWas(ctx: RunContext, cause: LeaseLostError | DatabaseBusyError): Promise<RunOutcome> {
+async function leftAsItWas(ctx: RunContext, cause: LeaseLostError | DatabaseBusyError | DatabaseUnavailableError): Promise<RunOutcome> {
   const { task, emit } = ctx;
   emit({ type: 'task-finished', taskId: task.id, status: 'interrupted', result: null, error: cause.message });
   const current = cause instanceof LeaseLostError ? await ctx.store.getTask(task.id).catch(() => undefined) : undefined;
