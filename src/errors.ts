@@ -1,3 +1,6 @@
+import { LIMITS } from './input/limits.js';
+import { excerpt } from './input/excerpt.js';
+
 /**
  * One error type for everything a user can cause or meet. Each carries the process exit code the CLI ends
  * with, so cron jobs can branch on it; only the CLI entry point turns it into `process.exitCode`.
@@ -34,22 +37,72 @@ export class UsageError extends AgentrunError {
 
 export class TaskNotFoundError extends UsageError {
   constructor(readonly taskId: string) {
-    super(`no task with id "${taskId}" (see \`agentrun status\`)`);
+    super(`no task with id ${excerpt(taskId)} (see \`agentrun status\`)`);
   }
 }
 
-/** A task file that is not valid YAML/JSON or breaks the schema: one line per problem. */
+/** A task file that is not valid YAML/JSON or breaks the schema: one line per problem, at most ten. */
 export class TaskFileInvalidError extends UsageError {
   constructor(
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(problems.map((p) => `${file}: ${p}`).join('\n'));
+    const shown = problems.slice(0, LIMITS.reportedProblems).map((p) => `${file}: ${p}`);
+    if (problems.length > shown.length) shown.push(`${file}: (and ${problems.length - shown.length} more problems)`);
+    super(shown.join('\n'));
   }
 }
 
 /** The database file exists but is not a SQLite database we can read; it was not modified. */
 export class DatabaseUnreadableError extends UsageError {}
+
+/**
+ * SQLite found a damaged page (SQLITE_CORRUPT/NOTADB) somewhere in the file. From then on this process refuses every
+ * statement on it, so nothing more is written into a file whose structure can no longer be trusted.
+ */
+export class DatabaseDamagedError extends DatabaseUnreadableError {
+  constructor(
+    readonly file: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${file} is damaged (${code}); nothing more was written to it: check it with \`sqlite3 ${file} "PRAGMA integrity_check"\` and recover it as docs/storage.md describes`,
+      options,
+    );
+  }
+}
+
+/** The path cannot hold a database: its directory is missing, a part of it is a file, or it is not writable. */
+export class DatabaseLocationError extends UsageError {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot use ${file} as the database: ${reason} (choose another with --db or AGENTRUN_DB)`, options);
+  }
+}
+
+/** The database (or its directory) cannot be written: permissions, `chattr +i`, a read-only file system. */
+export class DatabaseReadOnlyError extends UsageError {
+  constructor(
+    readonly file: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot write to the database ${file}: it is read-only (file or directory permissions, chattr +i, or a read-only file system); nothing was written`, options);
+  }
+}
+
+/** The disk holding the database filled up. Every committed step is kept; the run stops and can be resumed. */
+export class DiskFullError extends AgentrunError {
+  constructor(
+    readonly file: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the disk holding ${file} is full; every finished step is kept: free some space, then \`agentrun resume\` continues`, ExitCode.interrupted, options);
+  }
+}
 
 /** The database was migrated by a newer agentrun; refusing protects it from an older schema. */
 export class DatabaseTooNewError extends UsageError {

@@ -11,9 +11,11 @@ import { tempDir } from './support/temp-dir.js';
 testStore({ name: 'SQLite', create: () => SqliteStore.open(path.join(tempDir(), 'conformance.db')) });
 
 describe('SQLite file', () => {
-  it('is created private (0600), in WAL mode with synchronous=FULL', async () => {
+  it('is created private (0600), in WAL mode with synchronous=FULL; missing directories only when asked (the default location)', async () => {
     const file = path.join(tempDir(), 'nested', 'dir', 'agentrun.db');
-    const store = await SqliteStore.open(file);
+    await expect(SqliteStore.open(file)).rejects.toThrow(/the directory .*nested\/dir does not exist/);
+    const store = await SqliteStore.open(file, { createDirectory: true });
+    expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
     await store.close();
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const db = new Database(file, { readonly: true });

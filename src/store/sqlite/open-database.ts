@@ -1,10 +1,20 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DatabaseBusyError, DatabaseTooNewError, DatabaseUnreadableError } from '../../errors.js';
+import { DatabaseBusyError, DatabaseLocationError, DatabaseTooNewError, DatabaseUnreadableError } from '../../errors.js';
+import { guardDatabase } from './guarded-database.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import { storageError } from './storage-errors.js';
 
 const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+export interface OpenDatabaseOptions {
+  /**
+   * Create missing parent directories (mode 0700). Only for the default data directory: a mistyped --db path must
+   * fail, not silently start an empty database somewhere else.
+   */
+  createDirectory?: boolean;
+}
 
 /**
  * How long a write waits for another process's lock before giving up with a resumable error: long enough for a
@@ -15,19 +25,20 @@ export function busyTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
- * Opens (creating if needed, mode 0600) and migrates the database file. A file that is not a SQLite database
- * is refused before SQLite touches it, so its bytes stay exactly as they were.
+ * The one place the database file is opened: created if needed (mode 0600) and migrated. A file that is not a
+ * SQLite database is refused before SQLite touches it, so its bytes stay exactly as they were. Every failure of the
+ * path or the storage — here or in any later statement — becomes one of agentrun's errors (storage-errors.ts).
  */
-export function openDatabase(file: string): Database.Database {
-  refuseForeignFile(file);
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    // SQLite gives the -wal and -shm files the main file's permissions, so 0600 here keeps them all private.
-    closeSync(openSync(file, 'a', 0o600));
-  }
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database.Database {
   let db: Database.Database | undefined;
   try {
-    db = new Database(file, { timeout: busyTimeoutMs() });
+    refuseForeignFile(file);
+    if (!existsSync(file)) {
+      if (options.createDirectory) mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      // SQLite gives the -wal and -shm files the main file's permissions, so 0600 here keeps them all private.
+      closeSync(openSync(file, 'a', 0o600));
+    }
+    db = guardDatabase(new Database(file, { timeout: busyTimeoutMs() }), file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     // Checkpoint the WAL every 8 MiB rather than every 4 MiB: a step commit touches about 11 pages, and fewer,
@@ -38,16 +49,9 @@ export function openDatabase(file: string): Database.Database {
     return db;
   } catch (error) {
     db?.close();
-    if (error instanceof DatabaseTooNewError) throw error;
-    const code = (error as { code?: string }).code ?? '';
-    if (code.startsWith('SQLITE_BUSY')) throw new DatabaseBusyError(file, busyTimeoutMs(), { cause: error });
-    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
-      throw new DatabaseUnreadableError(`${file} is not a readable agentrun database (${code}); it was left untouched`, { cause: error });
-    }
-    if (code.startsWith('SQLITE_') || code === 'EACCES' || code === 'EISDIR') {
-      throw new DatabaseUnreadableError(`cannot open database ${file}: ${(error as Error).message}`, { cause: error });
-    }
-    throw error;
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) throw new DatabaseBusyError(file, busyTimeoutMs(), { cause: error });
+    throw storageError(error, file) ?? error;
   }
 }
 
@@ -55,7 +59,9 @@ function refuseForeignFile(file: string): void {
   let size: number;
   try {
     const stat = statSync(file);
-    if (stat.isDirectory()) throw new DatabaseUnreadableError(`cannot open database ${file}: it is a directory`);
+    if (stat.isDirectory()) throw new DatabaseLocationError(file, 'it is a directory');
+    // A FIFO would block SQLite forever and a device (/dev/full, /dev/null) is no place for a database.
+    if (!stat.isFile()) throw new DatabaseLocationError(file, 'it is not a regular file');
     size = stat.size;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
@@ -75,7 +81,9 @@ function refuseForeignFile(file: string): void {
 }
 
 function migrate(db: Database.Database, file: string): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  // Only a new file needs the table; opening an existing one must not count as a write (see guarded-database.ts).
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+  if (!exists) db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const applied = () => new Set((db.prepare('SELECT version FROM schema_version').all() as { version: number }[]).map((r) => r.version));
   const found = Math.max(0, ...applied());
   if (found > LATEST_SCHEMA_VERSION) throw new DatabaseTooNewError(file, found, LATEST_SCHEMA_VERSION);

@@ -23,7 +23,7 @@ import type {
   ClaimedTask,
 } from '../types.js';
 import { TASK_STATUSES } from '../types.js';
-import { busyTimeoutMs, openDatabase } from './open-database.js';
+import { busyTimeoutMs, openDatabase, type OpenDatabaseOptions } from './open-database.js';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
 import { toEffect, toNote, toStep, toTask, toTurn, toWorker, type Row } from './rows.js';
 import { preparedStatements } from './prepared.js';
@@ -55,15 +55,15 @@ export class SqliteStore implements Store {
   private readonly sql: (text: string) => Database.Statement;
   readonly memories: SqliteMemoryStore;
 
-  private constructor(file: string) {
+  private constructor(file: string, options: OpenDatabaseOptions) {
     this.location = file;
-    this.db = openDatabase(file);
+    this.db = openDatabase(file, options);
     this.sql = preparedStatements(this.db);
     this.memories = new SqliteMemoryStore(this.db);
   }
 
-  static async open(file: string): Promise<SqliteStore> {
-    return new SqliteStore(file);
+  static async open(file: string, options: OpenDatabaseOptions = {}): Promise<SqliteStore> {
+    return new SqliteStore(file, options);
   }
 
 
