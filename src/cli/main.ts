@@ -3,6 +3,7 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { AgentrunError, ExitCode } from '../errors.js';
 import type { CommandContext } from './command-kit.js';
 import { COMMANDS } from './commands/index.js';
+import { boundedMessage } from '../input/excerpt.js';
 
 // Command modules only declare; each imports its run function when it runs, so `agentrun --version` and `status`
 // never load the LLM SDK.
@@ -91,10 +92,10 @@ async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     if (error instanceof AgentrunError) {
-      process.stderr.write(`agentrun: ${error.message}\n`);
+      process.stderr.write(`agentrun: ${boundedMessage(error.message)}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`agentrun: internal error: ${(error as Error)?.message ?? String(error)}\n`);
+    process.stderr.write(`agentrun: internal error: ${boundedMessage((error as Error)?.message ?? String(error))}\n`);
     if (process.env.AGENTRUN_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
     return ExitCode.failed;
   }

@@ -4,6 +4,7 @@ import type { Store, TaskRecord } from '../store/types.js';
 import type { TaskDefinition } from '../task/schema.js';
 import { createToolRegistry } from '../tools/registry.js';
 import { isValidQueueName, isValidTaskId, newTaskId } from './ids.js';
+import { excerpt } from '../input/excerpt.js';
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
 
@@ -24,9 +25,8 @@ export interface CreateTaskInput {
 /** Creates a task in `planning` (`queued` with a queue); returns the existing one (created: false) if the id is taken. */
 export async function createTask(store: Store, input: CreateTaskInput): Promise<{ task: TaskRecord; created: boolean }> {
   const id = input.id ?? newTaskId();
-  if (!isValidTaskId(id)) throw new UsageError(`invalid task id "${id}": use letters, digits, ".", "_" and "-" (max 128)`);
-  if (input.queue !== undefined && !isValidQueueName(input.queue)) throw new UsageError(`invalid queue name "${input.queue}": use letters, digits, ".", "_" and "-" (max 64)`);
-  if (input.priority !== undefined && !Number.isSafeInteger(input.priority)) throw new UsageError(`the priority must be a whole number, got ${input.priority}`);
+import { isValidQueueName, isValidTaskId, newTaskId } from './ids.js';
+import { excerpt } from '../input/excerpt.js';
   // Refuse a bad tool list now, while nothing is written, rather than at the first LLM step.
   createToolRegistry(input.definition.tools);
   const definition = input.definition;

@@ -1,6 +1,7 @@
 import { TaskNotFoundError, UsageError } from '../errors.js';
 import type { Store, TaskRecord } from '../store/types.js';
 import { isValidTaskId, newTaskId } from './ids.js';
+import { excerpt } from '../input/excerpt.js';
 
 export interface ForkOptions {
   /** 1-based: steps before it are copied as they are, it and the ones after start over. */
@@ -17,7 +18,7 @@ export async function forkTask(store: Store, sourceId: string, options: ForkOpti
   const source = await store.getTask(sourceId);
   if (!source) throw new TaskNotFoundError(sourceId);
   const id = options.id ?? newTaskId();
-  if (!isValidTaskId(id)) throw new UsageError(`invalid task id "${id}": use letters, digits, ".", "_" and "-" (max 128)`);
+  if (!isValidTaskId(id)) throw new UsageError(`invalid task id ${excerpt(id)}: use letters, digits, ".", "_" and "-" (max 128)`);
   const steps = await store.getSteps(sourceId);
   if (steps.length === 0) throw new UsageError(`task ${sourceId} has no plan yet: nothing to fork`);
   const { fromStep } = options;

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import type { Store, TaskRecord } from '../store/types.js';
 import { buildCheckpoint, CheckpointSchema, fromDocument, type CheckpointDocument } from './checkpoint.js';
 import { isValidTaskId } from './ids.js';
+import { excerpt } from '../input/excerpt.js';
 
 /** The checkpoint document of a task, to move it to another machine. */
 export function exportTask(store: Store, taskId: string): Promise<CheckpointDocument> {
@@ -21,7 +22,7 @@ export interface ImportOptions {
 export async function importTask(store: Store, file: string, options: ImportOptions): Promise<TaskRecord> {
   const doc = readDocument(file);
   const id = options.as ?? doc.task_id;
-  if (!isValidTaskId(id)) throw new UsageError(`invalid task id "${id}"`);
+  if (!isValidTaskId(id)) throw new UsageError(`invalid task id ${excerpt(id)}`);
   const workspace = options.workspace ?? (existsSync(doc.workspace) ? doc.workspace : options.cwd);
   const created = await store.insertTaskBundle(fromDocument(doc, id, workspace));
   if (!created) throw new UsageError(`a task with id "${id}" already exists here; import it under another id with --as NEW_ID`);

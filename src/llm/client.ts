@@ -3,6 +3,7 @@ import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
 import { adaptToRefusal } from './endpoint.js';
 import {
   classifyFailure,
+  LlmEndpointInvalidError,
   LlmNotConfiguredError,
   LlmRequestError,
   LlmResponseTimeoutError,
@@ -104,10 +105,23 @@ function tooLargeIn(error: unknown): LlmResponseTooLargeError | undefined {
 
 /** Same reading of the environment as the SDK: unset and blank are alike. */
 function resolveApiKey(): string {
+  assertValidBaseUrl(process.env['OPENAI_BASE_URL']?.trim());
   const key = process.env['OPENAI_API_KEY']?.trim();
   if (key) return key;
   if (process.env['OPENAI_BASE_URL']?.trim()) return PLACEHOLDER_API_KEY;
   throw new LlmNotConfiguredError();
+}
+
+/** The SDK only parses the endpoint on the first request, mid-run; a typo there is bad input, found before a task exists. */
+function assertValidBaseUrl(baseUrl: string | undefined): void {
+  if (!baseUrl) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new LlmEndpointInvalidError(baseUrl);
 }
 
 /** Refuses early (before a task is written) when a task will need an LLM and nothing says where one is. */

@@ -1,5 +1,6 @@
 import type { APIError, APIConnectionError } from 'openai';
 import { AgentrunError, ExitCode, UsageError } from '../errors.js';
+import { excerpt } from '../input/excerpt.js';
 import { retryAfterDelay } from './retry.js';
 
 /** The `openai` module, imported lazily by the client; its error classes are what failures are sorted by. */
@@ -170,6 +171,13 @@ export function oneLine(text: string, limit = 300): string {
 }
 
 /** No key and no endpoint: nothing says where the LLM is. */
+/** OPENAI_BASE_URL is not an http(s) URL. */
+export class LlmEndpointInvalidError extends UsageError {
+  constructor(readonly baseUrl: string) {
+    super(`OPENAI_BASE_URL is not an http:// or https:// URL: ${excerpt(baseUrl)}`);
+  }
+}
+
 export class LlmNotConfiguredError extends UsageError {
   constructor() {
     super('OPENAI_API_KEY is not set: export it, or point OPENAI_BASE_URL at an OpenAI-compatible server');

@@ -1,19 +1,15 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { TaskFileInvalidError, UsageError } from '../errors.js';
+import { TaskFileInvalidError } from '../errors.js';
+import { excerpt } from '../input/excerpt.js';
+import { LIMITS } from '../input/limits.js';
+import { readTextFile } from '../input/read-text.js';
 import { TaskFileSchema, type TaskDefinition } from './schema.js';
 
 /** Reads and validates a task file (.yaml, .yml or .json). Every problem is one line naming its field path. */
 export function loadTaskFile(file: string): TaskDefinition {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read task file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  return parseTaskDefinition(text, file);
+  return parseTaskDefinition(readTextFile(file, LIMITS.taskFileBytes, 'task file'), file);
 }
 
 export function parseTaskDefinition(text: string, file: string): TaskDefinition {
@@ -48,7 +44,11 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[] = []): str
 function describeOne(issue: z.core.$ZodIssue, prefix: PropertyKey[]): string {
   const path = [...prefix, ...issue.path];
   const where = path.length > 0 ? path.map(String).join('.') : '(top level)';
-  if (issue.code === 'unrecognized_keys') return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys') {
+    const shown = issue.keys.slice(0, LIMITS.reportedProblems).map((k) => excerpt(k));
+    const more = issue.keys.length > shown.length ? ` and ${issue.keys.length - shown.length} more` : '';
+    return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${shown.join(', ')}${more}`;
+  }
   return `${where}: ${issue.message}`;
 }
 
@@ -64,13 +64,23 @@ function parseYaml(text: string, file: string): unknown {
       }),
     );
   }
-  return doc.toJS();
+  try {
+    // Aliases can multiply a small file into billions of nodes ("billion laughs"); the yaml library counts them.
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+      throw new TaskFileInvalidError(file, ['invalid YAML: its aliases (*name) expand to too many nodes; write the values out instead']);
+    }
+    throw error;
+  }
 }
 
 function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new TaskFileInvalidError(file, [`invalid JSON: ${(error as Error).message}`]);
+    // V8's message quotes the text around the mistake; keep only what it says is wrong, and where.
+    const message = (error as Error).message.replace(/, ".*" is not valid JSON$/s, '');
+    throw new TaskFileInvalidError(file, [`invalid JSON: ${message}`]);
   }
 }

@@ -1,17 +1,26 @@
 import { z } from 'zod';
+import { excerpt } from '../input/excerpt.js';
+import { LIMITS } from '../input/limits.js';
 import { parseDuration } from './duration.js';
 
 /** A duration written as seconds (number) or "30s" / "5m" / "7d"; parsed to milliseconds. */
 const duration = z
-  .union([z.number(), z.string()])
+  .union([z.number(), z.string().max(LIMITS.excerptChars)])
   .transform((value, ctx) => {
     const ms = parseDuration(value);
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration like 30, "30s", "5m" or "7d", got ${JSON.stringify(value)}` });
+      ctx.addIssue({ code: 'custom', message: `expected a duration like 30, "30s", "5m" or "7d", got ${excerpt(value)}` });
       return z.NEVER;
     }
     return ms;
   });
+
+/** A duration a timer waits for: Node fires a timer longer than about 24.8 days at once. */
+const timerDuration = duration.refine((ms) => ms <= LIMITS.timerMs, { message: `at most ${Math.floor(LIMITS.timerMs / 86_400_000)} days` });
+
+/** Text with a length limit that says what the limit is (docs/task-files.md lists them). */
+const text = (max: number = LIMITS.fieldChars) => z.string().max(max, `longer than the limit of ${max} characters`);
+const count = (max: number) => z.number().int().max(max, `at most ${max}`);
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'use letters, digits, "_" and "-" (max 64)');
 
@@ -21,13 +30,13 @@ export type BuiltinToolName = (typeof BUILTIN_TOOLS)[number];
 /** A tool the task defines as a command: arguments arrive as JSON on stdin. */
 export const CommandToolSchema = z.strictObject({
   name,
-  description: z.string().min(1),
+  description: text().min(1),
   parameters: z.record(z.string(), z.unknown()).default({ type: 'object', properties: {} }),
-  command: z.string().min(1),
+  command: text().min(1),
   idempotent: z.boolean().default(false),
-  check: z.string().min(1).optional(),
+  check: text().min(1).optional(),
   approve: z.boolean().default(false),
-  timeout: duration.default(60_000),
+  timeout: timerDuration.default(60_000),
 });
 export type CommandToolDefinition = z.infer<typeof CommandToolSchema>;
 
@@ -38,50 +47,50 @@ export type ToolEntry = z.infer<typeof ToolEntrySchema>;
 
 /** A step of a fixed plan: an LLM step (default) or a `run:` command step. */
 export const StepSchema = z.strictObject({
-  name: z.string().min(1),
-  description: z.string().default(''),
-  doneWhen: z.string().optional(),
-  run: z.string().min(1).optional(),
-  cwd: z.string().optional(),
-  env: z.record(z.string(), z.string()).optional(),
-  timeout: duration.optional(),
+  name: text(200).min(1),
+  description: text().default(''),
+  doneWhen: text().optional(),
+  run: text().min(1).optional(),
+  cwd: text().optional(),
+  env: z.record(text(200), text()).optional(),
+  timeout: timerDuration.optional(),
   /** A `run:` step is re-run after a crash unless this says it must not be; then `check` or a person decides. */
   idempotent: z.boolean().default(true),
-  check: z.string().min(1).optional(),
+  check: text().min(1).optional(),
 });
 export type StepDefinition = z.infer<typeof StepSchema>;
 
 export const LimitsSchema = z.strictObject({
-  maxSteps: z.number().int().positive().default(20),
+  maxSteps: count(LIMITS.planSteps).positive().default(20),
   maxTokens: z.number().int().positive().optional(),
-  maxTurnsPerStep: z.number().int().positive().default(12),
-  stepTimeout: duration.default(600_000),
-  llmTimeout: duration.default(120_000),
-  toolOutputBytes: z.number().int().positive().default(8192),
+  maxTurnsPerStep: count(1000).positive().default(12),
+  stepTimeout: timerDuration.default(600_000),
+  llmTimeout: timerDuration.default(120_000),
+  toolOutputBytes: count(LIMITS.toolOutputBytes).positive().default(8192),
 });
 
 export const RetrySchema = z.strictObject({
-  maxAttempts: z.number().int().min(1).default(5),
-  initialDelay: duration.default(1000),
-  maxDelay: duration.default(30_000),
+  maxAttempts: count(100).min(1).default(5),
+  initialDelay: timerDuration.default(1000),
+  maxDelay: timerDuration.default(30_000),
 });
 
 export const MemorySchema = z.strictObject({
   write: z.boolean().default(true),
   recall: z.boolean().default(true),
-  k: z.number().int().min(0).default(5),
-  tokenBudget: z.number().int().positive().default(800),
+  k: count(100).min(0).default(5),
+  tokenBudget: count(100_000).positive().default(800),
 });
 
 export const TaskFileSchema = z.strictObject({
-  goal: z.string().min(1),
-  agent: z.string().min(1).default('agentrun'),
-  namespace: z.string().min(1).default('default'),
-  model: z.string().min(1).optional(),
-  instructions: z.string().optional(),
-  workspace: z.string().optional(),
-  plan: z.array(StepSchema).min(1).optional(),
-  tools: z.array(ToolEntrySchema).default([]),
+  goal: text(LIMITS.goalChars).min(1),
+  agent: text(200).min(1).default('agentrun'),
+  namespace: text(200).min(1).default('default'),
+  model: text(200).min(1).optional(),
+  instructions: text(LIMITS.instructionsChars).optional(),
+  workspace: text(4096).optional(),
+  plan: z.array(StepSchema).min(1).max(LIMITS.planSteps, `more than ${LIMITS.planSteps} steps`).optional(),
+  tools: z.array(ToolEntrySchema).max(LIMITS.tools, `more than ${LIMITS.tools} tools`).default([]),
   limits: LimitsSchema.default(LimitsSchema.parse({})),
   retry: RetrySchema.default(RetrySchema.parse({})),
   durability: z.enum(['full', 'normal']).default('full'),

@@ -19,6 +19,8 @@ export interface CliOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
   input?: string;
+  /** Run as this user (and group): to meet permissions as an ordinary user does when the tests run as root. */
+  user?: { uid: number; gid: number };
 }
 
 /** Environment for a child CLI: no API key or endpoint leaks in from the developer's shell, no colour. */
@@ -34,7 +36,7 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 
 /** Spawns the built CLI (as a user would run it) and returns a handle plus a promise of its result. */
 export function spawnCli(args: string[], options: CliOptions): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'], ...options.user });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

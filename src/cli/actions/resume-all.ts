@@ -1,6 +1,8 @@
 import { resumeAll } from '../../engine/resume-all.js';
 import { createMemoryHooks } from '../../memory/recall.js';
 import { UsageError } from '../../errors.js';
+import { excerpt } from '../../input/excerpt.js';
+import { LIMITS } from '../../input/limits.js';
 import { output } from '../output.js';
 import { eventLine } from '../render/event-line.js';
 import { withStore } from '../with-store.js';
@@ -12,7 +14,7 @@ import type { ResumeOptions } from '../commands/resume.js';
  */
 export async function run(options: ResumeOptions): Promise<number> {
   const limit = positive(options.limit, '--limit');
-  const concurrency = positive(options.concurrency, '--concurrency') ?? 1;
+  const concurrency = positive(options.concurrency, '--concurrency', LIMITS.concurrency) ?? 1;
   return withStore(options.db, async (store) => {
     const result = await resumeAll(store, {
       limit,
@@ -37,9 +39,12 @@ export async function run(options: ResumeOptions): Promise<number> {
   });
 }
 
-function positive(value: string | undefined, flag: string): number | undefined {
+function positive(value: string | undefined, flag: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? 'a positive whole number' : `a whole number from 1 to ${max}`;
+    throw new UsageError(`${flag} must be ${range}, got ${excerpt(value)}`);
+  }
   return n;
 }
