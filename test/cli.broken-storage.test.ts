@@ -113,7 +113,9 @@ describe('a database that cannot be written', () => {
   it('an immutable file (chattr +i): exit 2, one line, unchanged', async () => {
     const { dir, db } = await finishedTaskDb();
     execFileSync('chattr', ['+i', db]);
-    onTestFinished(() => execFileSync('chattr', ['-i', db]));
+    onTestFinished(() => {
+      execFileSync('chattr', ['-i', db]);
+    });
     const before = readFileSync(db);
     expectOneErrorLine(await runCli(['start', '--task', 'ok.yaml', '--db', db], { cwd: dir }), 2, /^agentrun: cannot write to the database .*agentrun\.db: it is read-only/);
     expect(sameBytes(db, before)).toBe(true);
@@ -179,7 +181,9 @@ describe('the disk fills up while a task runs', () => {
     // A real full disk: a 640 KB tmpfs, filled by the task's own step output.
     const mount = tempDir();
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=640k', 'tmpfs', mount]);
-    onTestFinished(() => execFileSync('umount', ['-l', mount]));
+    onTestFinished(() => {
+      execFileSync('umount', ['-l', mount]);
+    });
     const work = tempDir();
     const db = path.join(mount, 'agentrun.db');
     const steps = Array.from({ length: 8 }, (_, n) => `  - { name: s${n}, run: "head -c 45000 /dev/zero | tr '\\\\0' ${n}" }`).join('\n');
