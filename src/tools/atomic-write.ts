@@ -1,22 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, stat, unlink } from 'node:fs/promises';
-import path from 'node:path';
+import { constants } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { entryPath, type OpenDirectory } from './workspace-path.js';
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
 
 /**
- * Writes `content` to `file` so that a crash leaves either the old file or the whole new one, never half of it:
- * the content goes to a temporary file in the same directory, is flushed to disk, then renamed over `file`.
- * Renaming replaces a symlink at `file` instead of writing through it. An overwritten file keeps its mode,
- * so rewriting a script keeps it executable.
+ * Writes `content` as `name` in an open directory so that a crash leaves either the old file or the whole new one,
+ * never half of it: the content goes to a temporary file created in that same directory (never following or reusing
+ * an existing path), is flushed to disk, then renamed over `name` — within the directory, by its descriptor, so
+ * neither step can be redirected elsewhere by a swapped path. Renaming replaces a symlink at `name` instead of
+ * writing through it. `mode` keeps an overwritten file's mode, so rewriting a script keeps it executable.
+ * `beforeRename` gets a last word (the workspace check) once the content is on disk.
  */
-export async function writeFileAtomically(file: string, content: string): Promise<void> {
-  const mode = await stat(file).then(
-    (existing) => existing.mode & 0o7777,
-    () => undefined,
-  );
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+export async function writeFileAtomically(dir: OpenDirectory, name: string, content: string, mode: number | undefined, beforeRename: () => Promise<void>): Promise<void> {
+  const temporary = `.${name}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    // "wx": never reuse (or follow a symlink at) an existing path.
-    const handle = await open(temporary, 'wx', mode);
+    const handle = await open(entryPath(dir, temporary), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode ?? 0o666);
     try {
       await handle.writeFile(content, 'utf8');
       if (mode !== undefined) await handle.chmod(mode); // open's mode is masked by the umask
@@ -24,9 +24,10 @@ export async function writeFileAtomically(file: string, content: string): Promis
     } finally {
       await handle.close();
     }
-    await rename(temporary, file);
+    await beforeRename();
+    await rename(entryPath(dir, temporary), entryPath(dir, name));
   } catch (error) {
-    await unlink(temporary).catch(() => {
+    await unlink(entryPath(dir, temporary)).catch(() => {
       // Never created, or already renamed.
     });
     throw error;

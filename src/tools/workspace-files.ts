@@ -1,11 +1,13 @@
-import { mkdir, readdir, readFile, realpath, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { optionalBoolean, optionalString, requiredString } from './arguments.js';
 import { writeFileAtomically } from './atomic-write.js';
 import { asToolError } from './fs-errors.js';
 import { truncateOutput } from './truncate.js';
 import { ToolError, type Tool } from './types.js';
-import { confine, resolveExistingPath, resolveWritePath } from './workspace-path.js';
+import { entryPath, linkTarget, locate, openEntry, relativeTo, verifyInside, walkToParent, type Located } from './workspace-path.js';
+
+const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = constants;
 
 /** Files above this are refused rather than read whole into memory only to show their first few KB. */
 const MAX_READ_BYTES = 16 * 1024 * 1024;
@@ -25,18 +27,22 @@ export const readFileTool: Tool = {
   approve: false,
   async run(args, ctx) {
     const requested = requiredString(args, 'path');
-    const file = await resolveExistingPath(ctx.workspace, requested);
+    const { handle, at } = await openEntry(await locate(ctx.workspace, requested), requested, O_RDONLY);
     try {
-      const stats = await stat(file.real);
+      // Checked on the descriptor that was opened (and verified to be inside), not on the name.
+      const stats = await handle.stat();
       if (stats.isDirectory()) throw new ToolError(`${requested}: is a directory (use list_files)`);
       // A FIFO or device would block or never end.
       if (!stats.isFile()) throw new ToolError(`${requested}: not a regular file`);
       if (stats.size > Math.max(MAX_READ_BYTES, ctx.outputLimit)) {
         throw new ToolError(`${requested}: file is too large to read (${stats.size} bytes)`);
       }
-      return truncateOutput(await readFile(file.real, { encoding: 'utf8', signal: ctx.signal }), ctx.outputLimit);
+      return truncateOutput(await handle.readFile({ encoding: 'utf8', signal: ctx.signal }), ctx.outputLimit);
     } catch (error) {
       throw asToolError(error, requested);
+    } finally {
+      await handle.close();
+      await at.close();
     }
   },
 };
@@ -59,12 +65,16 @@ export const listFilesTool: Tool = {
   async run(args, ctx) {
     const requested = optionalString(args, 'path', '.');
     const recursive = optionalBoolean(args, 'recursive', false);
-    const directory = await resolveExistingPath(ctx.workspace, requested);
+    const { handle, at } = await openEntry(await locate(ctx.workspace, requested), requested, O_RDONLY | O_DIRECTORY);
     const lines: string[] = [];
     try {
-      await listInto(lines, directory.real, directory.relative, recursive);
+      const relative = relativeTo(at.root, await verifyInside(at.root, handle, requested));
+      await listInto(lines, handle, relative, recursive);
     } catch (error) {
       throw asToolError(error, requested);
+    } finally {
+      await handle.close().catch(() => undefined);
+      await at.close();
     }
     if (lines.length === 0) return '(empty directory)';
     if (lines.length > MAX_LIST_ENTRIES) {
@@ -75,17 +85,26 @@ export const listFilesTool: Tool = {
 };
 
 /**
- * Appends the entries of `directory` to `lines`, sorted, depth first, stopping once there are more than
- * MAX_LIST_ENTRIES. Symlinks are listed but never followed, so the walk cannot leave the workspace.
+ * Appends the entries of an open directory to `lines`, sorted, depth first, stopping once there are more than
+ * MAX_LIST_ENTRIES. Symlinks are listed but never followed, and each subdirectory is opened from its parent's
+ * descriptor without following links, so the walk cannot leave the workspace.
  */
-async function listInto(lines: string[], directory: string, relative: string, recursive: boolean): Promise<void> {
-  const entries = await readdir(directory, { withFileTypes: true });
+async function listInto(lines: string[], directory: FileHandle, relative: string, recursive: boolean): Promise<void> {
+  const entries = await readdir(`/proc/self/fd/${directory.fd}`, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     if (lines.length > MAX_LIST_ENTRIES) return;
-    const entryPath = relative === '' ? entry.name : `${relative}/${entry.name}`;
-    lines.push(entry.isDirectory() ? `${entryPath}/` : entryPath);
-    if (recursive && entry.isDirectory()) await listInto(lines, path.join(directory, entry.name), entryPath, recursive);
+    const entryRelative = relative === '' ? entry.name : `${relative}/${entry.name}`;
+    lines.push(entry.isDirectory() ? `${entryRelative}/` : entryRelative);
+    if (!recursive || !entry.isDirectory()) continue;
+    const child = await open(`/proc/self/fd/${directory.fd}/${entry.name}`, O_RDONLY | O_DIRECTORY | O_NOFOLLOW).catch(() => undefined);
+    // Gone or replaced by a symlink since it was listed: nothing to descend into.
+    if (!child) continue;
+    try {
+      await listInto(lines, child, entryRelative, recursive);
+    } finally {
+      await child.close();
+    }
   }
 }
 
@@ -108,16 +127,47 @@ export const writeFileTool: Tool = {
   async run(args, ctx) {
     const requested = requiredString(args, 'path');
     const content = requiredString(args, 'content');
-    const file = await resolveWritePath(ctx.workspace, requested);
+    let at = await locate(ctx.workspace, requested, { create: true });
     try {
-      const directory = path.dirname(file.real);
-      await mkdir(directory, { recursive: true });
-      // Re-check what was actually created, in case the tree changed since the path was resolved.
-      confine(await realpath(ctx.workspace), await realpath(directory), requested);
-      await writeFileAtomically(file.real, content);
+      const mode = await followToWritable(at, requested, (next) => (at = next));
+      await writeFileAtomically(at.dir, at.name, content, mode, async () => {
+        // The directory was verified when it was opened; it must still be inside when the file appears in it.
+        await verifyInside(at.root, at.dir.handle, requested);
+      });
     } catch (error) {
       throw asToolError(error, requested);
+    } finally {
+      await at.close();
     }
-    return truncateOutput(`wrote ${Buffer.byteLength(content, 'utf8')} bytes to ${file.relative}`, ctx.outputLimit);
+    return truncateOutput(`wrote ${Buffer.byteLength(content, 'utf8')} bytes to ${at.relative}`, ctx.outputLimit);
   },
 };
+
+/**
+ * Settles what a write to the located name replaces, following a symlink there only while it leads to an existing
+ * entry inside the workspace (a dangling one is replaced itself). Returns the mode of the file being replaced.
+ */
+async function followToWritable(start: Located, requested: string, moved: (next: Located) => void): Promise<number | undefined> {
+  let at = start;
+  for (let follows = 0; ; follows++) {
+    if (at.name === '') throw new ToolError(`${requested}: is a directory`);
+    const entry = entryPath(at.dir, at.name);
+    const stats = await lstat(entry).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (!stats) return undefined;
+    if (stats.isDirectory()) throw new ToolError(`${requested}: is a directory`);
+    if (!stats.isSymbolicLink()) return stats.mode & 0o7777;
+    const dangling = await stat(entry).then(
+      () => false,
+      () => true,
+    );
+    if (dangling) return undefined;
+    if (follows >= 40) throw new ToolError(`${requested}: too many levels of symbolic links`);
+    const target = await linkTarget(at, requested);
+    await at.dir.handle.close();
+    at = await walkToParent(at.root, target, requested, true, follows + 1);
+    moved(at);
+  }
+}
