@@ -4,6 +4,7 @@ import { isPromptClosed, promptContext } from './prompts.js';
 import { argsSummary } from './render/checkpoint.js';
 import { oneLine } from './render/event-line.js';
 import { styleFor } from './render/style.js';
+import { terminalSafe } from './render/terminal-text.js';
 
 /**
  * Asks at the terminal what to do with an uncertain effect or a call awaiting approval: the tool, its arguments and
@@ -22,7 +23,7 @@ export async function askPerson(request: AttentionRequest, signal?: AbortSignal)
     `  ${style.dim('arguments')}  ${oneLine(argsSummary(request.args), width)}`,
     `  ${style.dim('key')}        ${request.key} ${style.dim(`(task ${request.taskId}, step ${request.step})`)}`,
   ];
-  process.stderr.write(`\n${style.yellow('!')} ${heading}\n${details.join('\n')}\n`);
+  process.stderr.write(terminalSafe(`\n${style.yellow('!')} ${heading}\n${details.join('\n')}\n`));
 
   const { select } = await import('@inquirer/prompts');
   const choices: { name: string; value: AttentionAnswer; description: string }[] =

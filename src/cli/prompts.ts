@@ -6,6 +6,7 @@ import { renderTable } from './render/table.js';
 import { isResumable, isStale } from '../engine/task-state.js';
 import { statusLabel } from './render/status-label.js';
 import { ago } from './render/time.js';
+import { terminalSafe } from './render/terminal-text.js';
 
 /**
  * Questions asked at the terminal, with @inquirer/prompts (imported only when a person is there to answer).
@@ -101,7 +102,7 @@ export async function chooseTaskToResume(store: Store): Promise<string | undefin
         message: 'Resume which task?',
         choices: [
           new Separator(` ${style.dim(header)}`),
-          ...tasks.map((t, i) => ({ name: lines[i] ?? t.id, value: t.id, short: t.id, description: t.error ?? undefined })),
+          ...tasks.map((t, i) => ({ name: terminalSafe(lines[i] ?? t.id), value: t.id, short: t.id, description: t.error ? terminalSafe(t.error) : undefined })),
         ],
         pageSize: 12,
         loop: false,

@@ -2,6 +2,7 @@ import type { Ora } from 'ora';
 import type { RunEvent } from '../../engine/events.js';
 import { eventLine, oneLine, withoutStepPrefix } from './event-line.js';
 import { count, type Style } from './style.js';
+import { terminalSafe } from './terminal-text.js';
 import { clock, duration } from './time.js';
 
 /** How a run's progress is shown on stderr: plain log lines, or a spinner view on a terminal. */
@@ -15,7 +16,7 @@ export interface ProgressView {
 }
 
 /** One plain log line per event: what cron mails, log files and pipes get. */
-export function plainProgress(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): ProgressView {
+export function plainProgress(write: (line: string) => void = (line) => process.stderr.write(`${terminalSafe(line)}\n`)): ProgressView {
   return {
     onEvent(event) {
       const line = eventLine(event);
@@ -180,19 +181,19 @@ class SpinnerView implements ProgressView {
   /** A line that stays, above the spinner. */
   private persist(symbol: string, text: string): void {
     if (this.stopped) return;
-    this.spinner.stopAndPersist({ symbol, text });
+    this.spinner.stopAndPersist({ symbol, text: terminalSafe(text) });
     this.show();
   }
 
   private show(): void {
     if (this.stopped || this.paused) return;
-    this.spinner.text = this.line();
+    this.spinner.text = terminalSafe(this.line());
     if (!this.spinner.isSpinning) this.spinner.start();
   }
 
   private refresh(): void {
     if (this.stopped || this.paused || !this.spinner.isSpinning) return;
-    this.spinner.text = this.line();
+    this.spinner.text = terminalSafe(this.line());
   }
 
   /** `step 3/7 summarise · 12.4s · 3,210 tokens · write_file done`, cut to the terminal's width. */
