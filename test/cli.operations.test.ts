@@ -103,7 +103,7 @@ describe('export and import', () => {
     expect(exported.stdout).toBe('exported moving (running, 2/4 steps) to moving.json\n');
 
     const other = path.join(dir, 'other.db');
-    const imported = await runCli(['import', 'moving.json', '--db', other], { cwd: dir });
+    const imported = await runCli(['import', 'moving.json', '--yes', '--db', other], { cwd: dir });
     expect(imported.code).toBe(0);
     expect(imported.stdout).toBe('moving\n');
     expect(imported.stderr).toContain('continue with: agentrun resume moving');
@@ -112,10 +112,10 @@ describe('export and import', () => {
     expect([1, 2, 3, 4].map((n) => count(`moving ${n}`))).toEqual([1, 1, 1, 1]);
 
     // A second import of the same id is refused, unless renamed.
-    const again = await runCli(['import', 'moving.json', '--db', other], { cwd: dir });
+    const again = await runCli(['import', 'moving.json', '--yes', '--db', other], { cwd: dir });
     expect(again.code).toBe(2);
-    expect(again.stderr.trim()).toBe('agentrun: a task with id "moving" already exists here; import it under another id with --as NEW_ID');
-    expect((await runCli(['import', 'moving.json', '--as', 'moved-twice', '--db', other], { cwd: dir })).code).toBe(0);
+    expect(again.stderr.trim().split('\n').at(-1)).toBe('agentrun: a task with id "moving" already exists here; import it under another id with --as NEW_ID');
+    expect((await runCli(['import', 'moving.json', '--as', 'moved-twice', '--yes', '--db', other], { cwd: dir })).code).toBe(0);
   });
 
   it('refuses a file that is not a checkpoint, naming the field', async () => {

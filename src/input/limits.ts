@@ -6,8 +6,8 @@
 export const LIMITS = {
   /** A task file is read whole and parsed; a few hundred KB is already a very large one. */
   taskFileBytes: 1024 * 1024,
-  /** An exported checkpoint holds a task's journal (every LLM turn), so it may be far larger than a task file. */
-  checkpointBytes: 256 * 1024 * 1024,
+  /** An exported checkpoint holds results, notes and an unfinished step's journal: larger than a task file. */
+  checkpointBytes: 64 * 1024 * 1024,
   /** The goal and the instructions go into every LLM request of the task. */
   goalChars: 100_000,
   instructionsChars: 100_000,

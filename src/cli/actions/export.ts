@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, writeFileSync } from 'node:fs';
 import { exportTask } from '../../engine/transfer.js';
 import { output } from '../output.js';
 import { withStore } from '../with-store.js';
@@ -10,7 +10,14 @@ export async function run(options: ExportOptions): Promise<number> {
     const doc = await exportTask(store, options.taskId);
     const text = `${JSON.stringify(doc, null, 2)}\n`;
     if (options.output) {
-      writeFileSync(options.output, text, { mode: 0o600 });
+      // Private like the database, also over an existing file (whose mode `open` would keep), before any byte is in it.
+      const fd = openSync(options.output, 'w', 0o600);
+      try {
+        fchmodSync(fd, 0o600);
+        writeFileSync(fd, text);
+      } finally {
+        closeSync(fd);
+      }
       output.result(`exported ${doc.task_id} (${doc.status}, ${doc.completed.length}/${doc.plan.length} steps) to ${options.output}`);
     } else {
       process.stdout.write(text);

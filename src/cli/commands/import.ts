@@ -6,9 +6,10 @@ function declare(program: Program) {
     .description('read an exported checkpoint into this database; resume it here')
     .argument('<file>')
     .option('--as <id>', 'import under a new id (needed if the id exists here)')
-    .option('--workspace <dir>', "the task's workspace here (default: the exported one if it exists, else the current directory)")
+    .option('--workspace <dir>', "the task's workspace here (default: the exported one if it is inside the current directory, else the current directory)")
+    .addOption(sharedOptions.confirmed())
     .addOption(sharedOptions.db())
-    .addHelpText('after', examples('agentrun resume "$(agentrun import nightly-1.json)"'));
+    .addHelpText('after', examples('agentrun import nightly-1.json              # shows what it would run, asks', 'agentrun resume "$(agentrun import nightly-1.json --yes)"'));
 }
 
 export type ImportOptions = OptionsOf<ReturnType<typeof declare>> & { file: string };
