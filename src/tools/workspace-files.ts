@@ -27,8 +27,9 @@ export const readFileTool: Tool = {
   approve: false,
   async run(args, ctx) {
     const requested = requiredString(args, 'path');
-    const { handle, at } = await openEntry(await locate(ctx.workspace, requested), requested, O_RDONLY);
+    const located = await locate(ctx.workspace, requested);
     try {
+      const { handle } = await openEntry(located, requested, O_RDONLY);
       // Checked on the descriptor that was opened (and verified to be inside), not on the name.
       const stats = await handle.stat();
       if (stats.isDirectory()) throw new ToolError(`${requested}: is a directory (use list_files)`);
@@ -41,8 +42,7 @@ export const readFileTool: Tool = {
     } catch (error) {
       throw asToolError(error, requested);
     } finally {
-      await handle.close();
-      await at.close();
+      await located.close();
     }
   },
 };
@@ -65,16 +65,16 @@ export const listFilesTool: Tool = {
   async run(args, ctx) {
     const requested = optionalString(args, 'path', '.');
     const recursive = optionalBoolean(args, 'recursive', false);
-    const { handle, at } = await openEntry(await locate(ctx.workspace, requested), requested, O_RDONLY | O_DIRECTORY);
+    const located = await locate(ctx.workspace, requested);
     const lines: string[] = [];
     try {
+      const { handle, at } = await openEntry(located, requested, O_RDONLY | O_DIRECTORY);
       const relative = relativeTo(at.root, await verifyInside(at.root, handle, requested));
       await listInto(lines, handle, relative, recursive);
     } catch (error) {
       throw asToolError(error, requested);
     } finally {
-      await handle.close().catch(() => undefined);
-      await at.close();
+      await located.close();
     }
     if (lines.length === 0) return '(empty directory)';
     if (lines.length > MAX_LIST_ENTRIES) {
@@ -166,7 +166,6 @@ async function followToWritable(start: Located, requested: string, moved: (next:
     if (dangling) return undefined;
     if (follows >= 40) throw new ToolError(`${requested}: too many levels of symbolic links`);
     const target = await linkTarget(at, requested);
-    await at.dir.handle.close();
     at = await walkToParent(at.root, target, requested, true, follows + 1);
     moved(at);
   }

@@ -25,6 +25,21 @@ export interface OpenDirectory {
   real: string;
 }
 
+/** The open workspace, and every descriptor opened from it for one call: all closed together by `Located.close`. */
+interface Root extends OpenDirectory {
+  opened: FileHandle[];
+}
+
+function track(root: Root, handle: FileHandle): FileHandle {
+  root.opened.push(handle);
+  return handle;
+}
+
+async function closeAll(root: Root): Promise<void> {
+  // Closing a handle twice is harmless here: some were closed early, as the walk moved on.
+  await Promise.all(root.opened.map((handle) => handle.close().catch(() => undefined)));
+}
+
 /** The path through which the entry `name` of an open directory is reached: openat(dir, name) for Node. */
 export function entryPath(dir: OpenDirectory, name: string): string {
   return `/proc/self/fd/${dir.handle.fd}/${name}`;
@@ -37,11 +52,12 @@ async function realPathOf(handle: FileHandle): Promise<string> {
 
 /** Where the final component lives: its directory (open, verified inside) and its name ("" for the workspace). */
 export interface Located {
-  root: OpenDirectory;
+  root: Root;
   dir: OpenDirectory;
   name: string;
   /** The entry relative to the workspace, for messages ("" for the workspace itself). */
   relative: string;
+  /** Closes every descriptor the call opened, the entry's handle from `openEntry` included. */
   close(): Promise<void>;
 }
 
@@ -51,11 +67,11 @@ export interface Located {
  */
 export async function locate(workspace: string, requested: string, options: { create?: boolean } = {}): Promise<Located> {
   const root = await openRoot(workspace, requested);
-  const lexical = lexicalRelative(root.real, workspace, requested);
   try {
+    const lexical = lexicalRelative(root.real, workspace, requested);
     return await walkToParent(root, lexical, requested, options.create ?? false, 0);
   } catch (error) {
-    await root.handle.close();
+    await closeAll(root);
     throw error;
   }
 }
@@ -63,7 +79,7 @@ export async function locate(workspace: string, requested: string, options: { cr
 /**
  * Opens the final component of a located path with `flags` (never following a symlink there; a symlink inside the
  * workspace is followed by locating its target again). Returns the handle, verified to be inside the workspace,
- * and the location it was opened in (which the caller must close).
+ * and the location it was opened in; the caller closes that (which closes the handle too), also after a failure.
  */
 export async function openEntry(
   located: Located,
@@ -71,9 +87,9 @@ export async function openEntry(
   flags: number,
   options: { create?: boolean; follows?: number } = {},
 ): Promise<{ handle: FileHandle; at: Located }> {
-  if (located.name === '') return { handle: await reopen(located.dir), at: located };
+  if (located.name === '') return { handle: await reopen(located.root, located.dir), at: located };
   try {
-    const handle = await open(entryPath(located.dir, located.name), flags | O_NOFOLLOW | O_NONBLOCK);
+    const handle = track(located.root, await open(entryPath(located.dir, located.name), flags | O_NOFOLLOW | O_NONBLOCK));
     await verifyInside(located.root, handle, requested);
     return { handle, at: located };
   } catch (error) {
@@ -85,14 +101,8 @@ export async function openEntry(
   const target = await linkTarget(located, requested);
   const follows = (options.follows ?? 0) + 1;
   if (follows > FOLLOW_LIMIT) throw new ToolError(`${requested}: too many levels of symbolic links`);
-  await located.dir.handle.close();
   const next = await walkToParent(located.root, target, requested, options.create ?? false, follows);
-  try {
-    return await openEntry(next, requested, flags, { ...options, follows });
-  } catch (error) {
-    await next.dir.handle.close().catch(() => undefined);
-    throw error;
-  }
+  return openEntry(next, requested, flags, { ...options, follows });
 }
 
 /** A symlink's target relative to the workspace, or the refusal if it leads outside. */
@@ -110,10 +120,7 @@ export async function linkTarget(located: Located, requested: string): Promise<s
 /** Throws unless the open descriptor's real path is inside the workspace. */
 export async function verifyInside(root: OpenDirectory, handle: FileHandle, requested: string): Promise<string> {
   const real = await realPathOf(handle);
-  if (!isInside(root.real, real)) {
-    await handle.close();
-    throw escapes(requested);
-  }
+  if (!isInside(root.real, real)) throw escapes(requested);
   return real;
 }
 
@@ -121,11 +128,16 @@ export function relativeTo(root: OpenDirectory, real: string): string {
   return path.relative(root.real, real);
 }
 
-async function openRoot(workspace: string, requested: string): Promise<OpenDirectory> {
+async function openRoot(workspace: string, requested: string): Promise<Root> {
   // fs calls throw a TypeError (a crash) on NUL bytes; the LLM should hear about it instead.
   if (requested.includes('\0')) throw new ToolError(`path contains a NUL byte: ${JSON.stringify(requested)}`);
   const handle = await open(workspace, O_RDONLY | O_DIRECTORY);
-  return { handle, real: await realPathOf(handle) };
+  try {
+    return { handle, real: await realPathOf(handle), opened: [handle] };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }
 
 /**
@@ -141,52 +153,35 @@ function lexicalRelative(realRoot: string, workspace: string, requested: string)
   throw escapes(requested);
 }
 
-export async function walkToParent(root: OpenDirectory, relative: string, requested: string, create: boolean, follows: number): Promise<Located> {
+export async function walkToParent(root: Root, relative: string, requested: string, create: boolean, follows: number): Promise<Located> {
   const components = relative.split(path.sep).filter((c) => c !== '' && c !== '.');
   const name = components.pop() ?? '';
-  let dir: OpenDirectory = { handle: await reopen(root), real: root.real };
-  try {
-    for (let i = 0; i < components.length; i++) {
-      const component = components[i]!;
-      const next = await openSubdirectory(root, dir, component, requested, create);
-      if (typeof next === 'string') {
-        // A symlink inside the workspace: walk again from the workspace to its target, then on.
-        if (follows + 1 > FOLLOW_LIMIT) throw new ToolError(`${requested}: too many levels of symbolic links`);
-        await dir.handle.close();
-        const rest = path.join(next, ...components.slice(i + 1), name);
-        return await walkToParent(root, rest, requested, create, follows + 1);
-      }
-      await dir.handle.close();
-      dir = next;
+  let dir: OpenDirectory = root;
+  for (let i = 0; i < components.length; i++) {
+    const next = await openSubdirectory(root, dir, components[i]!, requested, create);
+    if (typeof next === 'string') {
+      // A symlink inside the workspace: walk again from the workspace to its target, then on.
+      if (follows + 1 > FOLLOW_LIMIT) throw new ToolError(`${requested}: too many levels of symbolic links`);
+      const rest = path.join(next, ...components.slice(i + 1), name);
+      return walkToParent(root, rest, requested, create, follows + 1);
     }
-  } catch (error) {
-    await dir.handle.close().catch(() => undefined);
-    throw error;
+    if (dir !== root) await dir.handle.close();
+    dir = next;
   }
-  const located: Located = {
-    root,
-    dir,
-    name,
-    relative: path.relative(root.real, path.join(dir.real, name)),
-    close: async () => {
-      await located.dir.handle.close().catch(() => undefined);
-      await root.handle.close().catch(() => undefined);
-    },
-  };
-  return located;
+  return { root, dir, name, relative: path.relative(root.real, path.join(dir.real, name)), close: () => closeAll(root) };
 }
 
 /** Opens `name` in `dir` as a directory; a symlink comes back as its target relative to the workspace. */
-async function openSubdirectory(root: OpenDirectory, dir: OpenDirectory, name: string, requested: string, create: boolean): Promise<OpenDirectory | string> {
+async function openSubdirectory(root: Root, dir: OpenDirectory, name: string, requested: string, create: boolean): Promise<OpenDirectory | string> {
   const at = entryPath(dir, name);
   for (let attempt = 0; ; attempt++) {
     try {
-      const handle = await open(at, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+      const handle = track(root, await open(at, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
       return { handle, real: await verifyInside(root, handle, requested) };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ELOOP' || (code === 'ENOTDIR' && (await isSymlink(at)))) {
-        return linkTarget({ root, dir, name, relative: '', close: async () => undefined }, requested);
+        return linkTarget({ root, dir, name, relative: '', close: () => closeAll(root) }, requested);
       }
       if (code === 'ENOENT' && create && attempt === 0) {
         await mkdir(at).catch((e: unknown) => {
@@ -206,9 +201,9 @@ async function isSymlink(at: string): Promise<boolean> {
   );
 }
 
-/** A second descriptor on an open directory, so each walk owns (and closes) its own. */
-async function reopen(dir: OpenDirectory): Promise<FileHandle> {
-  return open(`/proc/self/fd/${dir.handle.fd}`, O_RDONLY | O_DIRECTORY);
+/** A second descriptor on an open directory: the entry handle of a call on the directory itself. */
+async function reopen(root: Root, dir: OpenDirectory): Promise<FileHandle> {
+  return track(root, await open(`/proc/self/fd/${dir.handle.fd}`, O_RDONLY | O_DIRECTORY));
 }
 
 function isInside(root: string, candidate: string): boolean {
