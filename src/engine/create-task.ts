@@ -25,8 +25,9 @@ export interface CreateTaskInput {
 /** Creates a task in `planning` (`queued` with a queue); returns the existing one (created: false) if the id is taken. */
 export async function createTask(store: Store, input: CreateTaskInput): Promise<{ task: TaskRecord; created: boolean }> {
   const id = input.id ?? newTaskId();
-import { isValidQueueName, isValidTaskId, newTaskId } from './ids.js';
-import { excerpt } from '../input/excerpt.js';
+  if (!isValidTaskId(id)) throw new UsageError(`invalid task id ${excerpt(id)}: use letters, digits, ".", "_" and "-" (max 128)`);
+  if (input.queue !== undefined && !isValidQueueName(input.queue)) throw new UsageError(`invalid queue name ${excerpt(input.queue)}: use letters, digits, ".", "_" and "-" (max 64)`);
+  if (input.priority !== undefined && !Number.isSafeInteger(input.priority)) throw new UsageError(`the priority must be a whole number, got ${input.priority}`);
   // Refuse a bad tool list now, while nothing is written, rather than at the first LLM step.
   createToolRegistry(input.definition.tools);
   const definition = input.definition;
