@@ -13,8 +13,11 @@ export const LIMITS = {
   instructionsChars: 100_000,
   /** Any other single text field of a task file: a step's description, a command, a tool's description. */
   fieldChars: 20_000,
-  /** Steps in a fixed plan, and the most `limits.maxSteps` may allow. */
-  planSteps: 1000,
+  /**
+   * Steps in a plan (fixed, or `limits.maxSteps` for the LLM's). Long tasks are supported (the benchmarks run 10,000
+   * steps); for a fixed plan the file size limit binds first.
+   */
+  planSteps: 100_000,
   /** Tools a task may define. */
   tools: 200,
   /** Tasks `resume --all` runs at once: each holds a runner, a lease heartbeat and possibly child processes. */
