@@ -1,4 +1,4 @@
-import { AgentrunError, CancelRequestedError, DatabaseBusyError, DatabaseUnavailableError, ExitCode, LeaseLostError, TaskNotFoundError, UsageError } from '../errors.js';
+import { AgentrunError, CancelRequestedError, DatabaseBusyError, DatabaseUnavailableError, DiskFullError, ExitCode, LeaseLostError, TaskNotFoundError, UsageError } from '../errors.js';
 import type { LlmClient } from '../llm/client.js';
 import { DEFAULT_ENDPOINT_PROFILE } from '../llm/types.js';
 import type { StepRecord, Store, TaskRecord } from '../store/types.js';
@@ -262,16 +262,16 @@ async function recordStop(ctx: RunContext, cause: unknown): Promise<RunOutcome> 
   return { task: after, exitCode: cause.exitCode, waitingEffect: cause instanceof NeedsAttentionError ? cause.effectKey : undefined };
 }
 
-/** The database stayed locked (SQLite) or cannot be reached (PostgreSQL): nothing can be recorded now. */
-function storeOutOfReach(error: unknown): error is DatabaseBusyError | DatabaseUnavailableError {
-  return error instanceof DatabaseBusyError || error instanceof DatabaseUnavailableError;
+/** The database stayed locked (SQLite), cannot be reached (PostgreSQL) or its disk is full: nothing can be recorded now. */
+function storeOutOfReach(error: unknown): error is DatabaseBusyError | DatabaseUnavailableError | DiskFullError {
+  return error instanceof DatabaseBusyError || error instanceof DatabaseUnavailableError || error instanceof DiskFullError;
 }
 
 /**
  * The task belongs to another runner now, or the database is out of reach: write nothing. It is resumable as it is —
  * by its new runner, or once our lease lapses (at once, from a dead pid on this host).
  */
-async function leftAsItWas(ctx: RunContext, cause: LeaseLostError | DatabaseBusyError | DatabaseUnavailableError): Promise<RunOutcome> {
+async function leftAsItWas(ctx: RunContext, cause: LeaseLostError | DatabaseBusyError | DatabaseUnavailableError | DiskFullError): Promise<RunOutcome> {
   const { task, emit } = ctx;
   emit({ type: 'task-finished', taskId: task.id, status: 'interrupted', result: null, error: cause.message });
   const current = cause instanceof LeaseLostError ? await ctx.store.getTask(task.id).catch(() => undefined) : undefined;
