@@ -281,6 +281,8 @@ export interface Store {
   getAllTurns(id: string): Promise<TurnRecord[]>;
   /** Writes a whole task — header, steps, notes, effects, turns — in one transaction (import, fork). False if the id is taken. */
   insertTaskBundle(bundle: TaskBundle): Promise<boolean>;
+  /** Many tasks in one transaction (moving a store): all of them, or — if one id is taken — none, and false. */
+  insertTaskBundles(bundles: readonly TaskBundle[]): Promise<boolean>;
   /**
    * Deletes a finished task's steps, notes and journals, keeping its summary row (marked pruned), if the guard
    * still holds in the same transaction; false (and nothing deleted) otherwise.

@@ -13,8 +13,9 @@ import { register as resolve } from './resolve.js';
 import { register as resume } from './resume.js';
 import { register as start } from './start.js';
 import { register as status } from './status.js';
+import { register as transfer } from './transfer.js';
 import { register as worker } from './worker.js';
 import { register as workers } from './workers.js';
 
 /** Every command, in the order `agentrun --help` lists them. A new command adds its module here. */
-export const COMMANDS: RegisterCommand[] = [start, resume, cancel, deleteTask, fork, exportTask, importTask, gc, resolve, approve, status, inspect, logs, memory, worker, workers];
+export const COMMANDS: RegisterCommand[] = [start, resume, cancel, deleteTask, fork, exportTask, importTask, transfer, gc, resolve, approve, status, inspect, logs, memory, worker, workers];

@@ -10,12 +10,12 @@ export async function insertTaskBundle(client: Queryable, bundle: TaskBundle): P
   const { rowCount } = await client.query(
     `INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, status, step_count, completed_count, current_step,
        prompt_tokens, completion_tokens, llm_requests, result, error, reason, cancel_requested, created_at, updated_at, finished_at, expires_at,
-       queue, priority)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, false, $17, $18, $19, $20, $21, $22) ON CONFLICT (id) DO NOTHING`,
+       queue, priority, pruned_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, false, $17, $18, $19, $20, $21, $22, $23) ON CONFLICT (id) DO NOTHING`,
     [
       task.id, task.agentId, task.goal, task.workspace, task.namespace, task.model, task.status, task.stepCount, task.completedCount, task.currentStep,
       task.usage.promptTokens, task.usage.completionTokens, task.usage.requests, task.result, task.error, task.reason,
-      task.createdAt, task.updatedAt, task.finishedAt, task.expiresAt, task.queue, task.priority,
+      task.createdAt, task.updatedAt, task.finishedAt, task.expiresAt, task.queue, task.priority, task.prunedAt,
     ],
   );
   if (rowCount === 0) return false;

@@ -32,6 +32,9 @@ import { PostgresMemoryStore } from './postgres-memory-store.js';
 import { PgPool } from './pool.js';
 import { NOW_MS, SqlParams } from './sql-params.js';
 
+/** Rolls back a multi-task insert when one id is taken. */
+class IdTaken extends Error {}
+
 const TASK_SELECT = 'SELECT t.*, d.definition FROM tasks t JOIN task_definitions d ON d.task_id = t.id';
 
 const PATCH_COLUMNS: Record<keyof TaskPatch, string> = {
@@ -405,7 +408,19 @@ export class PostgresStore implements Store {
   }
 
   async insertTaskBundle(bundle: TaskBundle): Promise<boolean> {
-    return this.pool.transaction((client) => insertTaskBundle(client, bundle));
+    return this.insertTaskBundles([bundle]);
+  }
+
+  async insertTaskBundles(bundles: readonly TaskBundle[]): Promise<boolean> {
+    try {
+      return await this.pool.transaction(async (client) => {
+        for (const bundle of bundles) if (!(await insertTaskBundle(client, bundle))) throw new IdTaken();
+        return true;
+      });
+    } catch (error) {
+      if (error instanceof IdTaken) return false;
+      throw error;
+    }
   }
 
   async deleteTask(id: string, guard: TaskGuard): Promise<boolean> {

@@ -30,6 +30,9 @@ import { preparedStatements } from './prepared.js';
 
 const DAY_MS = 86_400_000;
 
+/** Rolls back a multi-task insert when one id is taken. */
+class IdTaken extends Error {}
+
 /** A task row with its definition, as `toTask` reads it. */
 const TASK_COLUMNS = 't.*, d.definition';
 
@@ -331,39 +334,54 @@ export class SqliteStore implements Store {
   }
 
   async insertTaskBundle(bundle: TaskBundle): Promise<boolean> {
-    const { task } = bundle;
-    return this.write(() => {
-      const inserted = this.sql(
-        `INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, queue, priority, status, step_count, completed_count, current_step,
-           prompt_tokens, completion_tokens, llm_requests, result, error, reason, cancel_requested, created_at, updated_at, finished_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      ).run(
-        task.id, task.agentId, task.goal, task.workspace, task.namespace, task.model, task.queue, task.priority, task.status,
-        task.stepCount, task.completedCount, task.currentStep, task.usage.promptTokens, task.usage.completionTokens, task.usage.requests,
-        task.result, task.error, task.reason, task.createdAt, task.updatedAt, task.finishedAt, task.expiresAt,
-      );
-      if (inserted.changes === 0) return false;
-      this.sql('INSERT INTO task_definitions (task_id, definition) VALUES (?, ?)').run(task.id, JSON.stringify(task.definition));
-      const step = this.sql(
-        `INSERT INTO steps (task_id, n, name, description, spec, status, result, error, attempts, first_turn, prompt_tokens, completion_tokens, llm_requests, started_at, finished_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const s of bundle.steps) {
-        step.run(task.id, s.n, s.name, s.description, JSON.stringify(s.spec), s.status, s.result, s.error, s.attempts, s.firstTurn,
-          s.usage.promptTokens, s.usage.completionTokens, s.usage.requests, s.startedAt, s.finishedAt);
-      }
-      const note = this.sql('INSERT INTO notes (task_id, seq, kind, text, reasoning, step, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      for (const n of bundle.notes) note.run(task.id, n.seq, n.kind, n.text, n.reasoning, n.step, n.createdAt);
-      const effect = this.sql(
-        'INSERT INTO effects (key, task_id, step, turn, call, tool, args, status, output, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      );
-      for (const e of bundle.effects) effect.run(e.key, task.id, e.step, e.turn, e.call, e.tool, e.args, e.status, e.output, e.createdAt, e.updatedAt);
-      const turn = this.sql(
-        'INSERT INTO llm_turns (task_id, phase, step, turn, response, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      );
-      for (const t of bundle.turns) turn.run(task.id, t.phase, t.step, t.turn, JSON.stringify(t.response), t.promptTokens, t.completionTokens, t.createdAt);
+    return this.insertTaskBundles([bundle]);
+  }
+
+  async insertTaskBundles(bundles: readonly TaskBundle[]): Promise<boolean> {
+    try {
+      this.write(() => {
+        for (const bundle of bundles) if (!this.insertBundleRows(bundle)) throw new IdTaken();
+      });
       return true;
-    });
+    } catch (error) {
+      if (error instanceof IdTaken) return false;
+      throw error;
+    }
+  }
+
+  /** Inside a transaction: one task's rows; false (writing nothing) if its id is taken. */
+  private insertBundleRows(bundle: TaskBundle): boolean {
+    const { task } = bundle;
+    const inserted = this.sql(
+      `INSERT INTO tasks (id, agent_id, goal, workspace, namespace, model, queue, priority, status, step_count, completed_count, current_step,
+         prompt_tokens, completion_tokens, llm_requests, result, error, reason, cancel_requested, created_at, updated_at, finished_at, expires_at, pruned_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    ).run(
+      task.id, task.agentId, task.goal, task.workspace, task.namespace, task.model, task.queue, task.priority, task.status,
+      task.stepCount, task.completedCount, task.currentStep, task.usage.promptTokens, task.usage.completionTokens, task.usage.requests,
+      task.result, task.error, task.reason, task.createdAt, task.updatedAt, task.finishedAt, task.expiresAt, task.prunedAt,
+    );
+    if (inserted.changes === 0) return false;
+    this.sql('INSERT INTO task_definitions (task_id, definition) VALUES (?, ?)').run(task.id, JSON.stringify(task.definition));
+    const step = this.sql(
+      `INSERT INTO steps (task_id, n, name, description, spec, status, result, error, attempts, first_turn, prompt_tokens, completion_tokens, llm_requests, started_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const s of bundle.steps) {
+      step.run(task.id, s.n, s.name, s.description, JSON.stringify(s.spec), s.status, s.result, s.error, s.attempts, s.firstTurn,
+        s.usage.promptTokens, s.usage.completionTokens, s.usage.requests, s.startedAt, s.finishedAt);
+    }
+    const note = this.sql('INSERT INTO notes (task_id, seq, kind, text, reasoning, step, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    for (const n of bundle.notes) note.run(task.id, n.seq, n.kind, n.text, n.reasoning, n.step, n.createdAt);
+    const effect = this.sql(
+      'INSERT INTO effects (key, task_id, step, turn, call, tool, args, status, output, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const e of bundle.effects) effect.run(e.key, task.id, e.step, e.turn, e.call, e.tool, e.args, e.status, e.output, e.createdAt, e.updatedAt);
+    const turn = this.sql(
+      'INSERT INTO llm_turns (task_id, phase, step, turn, response, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const t of bundle.turns) turn.run(task.id, t.phase, t.step, t.turn, JSON.stringify(t.response), t.promptTokens, t.completionTokens, t.createdAt);
+    return true;
   }
 
   async pruneTask(id: string, guard: TaskGuard): Promise<boolean> {

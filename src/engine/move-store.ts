@@ -1,0 +1,55 @@
+import { UsageError } from '../errors.js';
+import type { Store, TaskBundle, TaskRecord } from '../store/types.js';
+import { hasLiveLease } from './task-state.js';
+
+export interface MoveResult {
+  /** Tasks written to the target by this run. */
+  moved: number;
+  /** Tasks an earlier, interrupted move had already written there (found identical, and now removed from the source). */
+  alreadyMoved: number;
+  /** Moved tasks by status. */
+  byStatus: Record<string, number>;
+}
+
+/**
+ * Moves every task of one store into another — SQLite to PostgreSQL or back — with its steps, notes, effects and LLM
+ * turns. All of them are written to the target in one transaction, so the target gets every task or none; only then
+ * are they deleted from the source, each in its own transaction. Should that be cut short, the tasks are whole in
+ * both stores, and running the move again finds them already moved and finishes removing them. Refuses (nothing
+ * written) while any task is running, or when an id in the target belongs to another task.
+ */
+export async function moveAllTasks(from: Store, to: Store): Promise<MoveResult> {
+  if (from.location === to.location) throw new UsageError(`the source and the target are the same database (${from.location})`);
+  const tasks = await from.listTasks({ includePruned: true });
+  const now = Date.now();
+  const running = tasks.filter((t) => hasLiveLease(t, now));
+  if (running.length > 0) {
+    const [first] = running;
+    throw new UsageError(
+      `${running.length} ${running.length === 1 ? 'task is' : 'tasks are'} running (${first!.id}, held by ${first!.leaseOwner}); stop ${running.length === 1 ? 'it' : 'them'} or wait, then run transfer again; nothing was moved`,
+    );
+  }
+  const fresh: TaskRecord[] = [];
+  const already: TaskRecord[] = [];
+  for (const task of tasks) {
+    const there = await to.getTask(task.id);
+    if (!there) fresh.push(task);
+    else if (there.createdAt === task.createdAt && there.updatedAt === task.updatedAt && there.status === task.status) already.push(task);
+    else throw new UsageError(`task ${task.id} exists in ${to.location} and is not the same task; nothing was moved (export it and import it with --as NEW_ID)`);
+  }
+  const bundles: TaskBundle[] = [];
+  for (const task of fresh) bundles.push(await readBundle(from, task));
+  if (!(await to.insertTaskBundles(bundles))) throw new UsageError(`a task with the same id appeared in ${to.location} meanwhile; nothing was moved, run transfer again`);
+  for (const task of [...fresh, ...already]) {
+    // Guarded: a task someone started meanwhile (in the source) is left there, whole, and not counted as gone.
+    await from.deleteTask(task.id, { idle: true, epoch: task.leaseEpoch });
+  }
+  const byStatus: Record<string, number> = {};
+  for (const task of fresh) byStatus[task.status] = (byStatus[task.status] ?? 0) + 1;
+  return { moved: fresh.length, alreadyMoved: already.length, byStatus };
+}
+
+async function readBundle(store: Store, task: TaskRecord): Promise<TaskBundle> {
+  const [steps, notes, effects, turns] = await Promise.all([store.getSteps(task.id), store.getNotes(task.id), store.getEffects(task.id), store.getAllTurns(task.id)]);
+  return { task, steps, notes, effects, turns };
+}
