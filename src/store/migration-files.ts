@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface Migration {
   version: number;
@@ -7,21 +9,29 @@ export interface Migration {
   sql: string;
 }
 
-// The repository's `migrations/` directory: three levels up from both src/store/ (tests) and dist/store/ (built).
-const MIGRATIONS_ROOT = new URL('../../migrations/', import.meta.url);
+/**
+ * The package's `migrations/` directory: the nearest one upwards from this module, which is found from src/store/
+ * (tests), dist/store/ (built and installed) and dist-bench/src/store/ (benchmarks) alike.
+ */
+function migrationsRoot(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'migrations', 'postgres'))) return path.join(dir, 'migrations');
+    if (path.dirname(dir) === dir) throw new Error('agentrun: the migrations/ directory is missing from this installation');
+  }
+}
 
 /**
  * A store's migrations: the frozen, numbered SQL files in `migrations/<store>/` (`0001-tasks.sql`, …), in order.
  * Data, not code: a released file is never edited, a change is the next number.
  */
 export function readMigrations(store: 'postgres' | 'sqlite'): Migration[] {
-  const dir = new URL(`${store}/`, MIGRATIONS_ROOT);
+  const dir = path.join(migrationsRoot(), store);
   return readdirSync(dir)
     .filter((name) => /^\d{4}-[a-z0-9-]+\.sql$/.test(name))
     .sort()
     .map((name, i) => {
       const version = Number(name.slice(0, 4));
       if (version !== i + 1) throw new Error(`migrations/${store}: ${name} is out of sequence (expected ${String(i + 1).padStart(4, '0')}-…)`);
-      return { version, name, sql: readFileSync(new URL(name, dir), 'utf8') };
+      return { version, name, sql: readFileSync(path.join(dir, name), 'utf8') };
     });
 }
