@@ -1,16 +1,13 @@
 import { moveAllTasks } from '../../engine/move-store.js';
-import { openStore } from '../../store/open-store.js';
 import { TASK_STATUSES } from '../../store/types.js';
-import { resolveDbLocation } from '../db-location.js';
 import { output } from '../output.js';
 import { withStore } from '../with-store.js';
 import type { TransferOptions } from '../commands/transfer.js';
 
 /** Moves every task to the `--to` store and prints what moved. Long-term memory stays where it is. */
 export async function run(options: TransferOptions): Promise<number> {
-  return withStore(options.db, async (from) => {
-    const to = await openStore(resolveDbLocation(options.to));
-    try {
+  return withStore(options.db, (from) =>
+    withStore(options.to, async (to) => {
       const result = await moveAllTasks(from, to);
       if (options.json) {
         output.json({ moved: result.moved, already_moved: result.alreadyMoved, by_status: result.byStatus, from: from.location, to: to.location });
@@ -23,8 +20,6 @@ export async function run(options: TransferOptions): Promise<number> {
       if (result.alreadyMoved > 0) output.info(`${result.alreadyMoved} more had been moved by an earlier transfer and were removed from ${from.location}`);
       output.info(`long-term memory is not moved: it stays in ${from.location}`);
       return 0;
-    } finally {
-      await to.close();
-    }
-  });
+    }),
+  );
 }
