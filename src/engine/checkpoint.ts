@@ -3,6 +3,7 @@ import { TaskNotFoundError } from '../errors.js';
 import type { Store, TaskBundle, TaskRecord, TurnRecord } from '../store/types.js';
 import { TASK_STATUSES } from '../store/types.js';
 import type { StepDefinition, TaskDefinition } from '../task/schema.js';
+import { unverifiedClaims } from './unverified-claims.js';
 
 const iso = z.iso.datetime();
 const tokens = z.object({ prompt: z.number().int().min(0), completion: z.number().int().min(0), requests: z.number().int().min(0) });
@@ -57,6 +58,8 @@ export const CheckpointSchema = z.object({
     }),
   ),
   usage: z.object({ prompt_tokens: z.number().int().min(0), completion_tokens: z.number().int().min(0), requests: z.number().int().min(0) }),
+  /** LLM steps whose result claims a change they made no tool call for (derived; absent from older exports). */
+  unverified_claims: z.array(z.object({ step: z.number().int(), text: z.string() })).default([]),
   result: z.string().nullable(),
   error: z.string().nullable(),
   reason: z.string().nullable(),
@@ -128,6 +131,7 @@ export function toDocument(bundle: TaskBundle): CheckpointDocument {
     discoveries: notes.filter((n) => n.kind === 'discovery').map((n) => ({ seq: n.seq, text: n.text, step: n.step, at: toIso(n.createdAt) })),
     effects: effects.map((e) => ({ key: e.key, tool: e.tool, args: e.args, status: e.status, output: e.output, step: e.step, turn: e.turn, call: e.call, at: toIso(e.updatedAt) })),
     usage: { prompt_tokens: task.usage.promptTokens, completion_tokens: task.usage.completionTokens, requests: task.usage.requests },
+    unverified_claims: unverifiedClaims(steps, effects),
     result: task.result,
     error: task.error,
     reason: task.reason,

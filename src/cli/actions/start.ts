@@ -5,6 +5,7 @@ import { DEFAULT_QUEUE } from '../../engine/ids.js';
 import { assertLlmConfigured } from '../../llm/client.js';
 import { definitionFromGoal, loadTaskFile } from '../../task/load.js';
 import type { TaskDefinition } from '../../task/schema.js';
+import { applyToolChoice } from '../../task/tool-choice.js';
 import { isInteractive } from '../interactive.js';
 import { output } from '../output.js';
 import { askForGoal } from '../prompts.js';
@@ -26,7 +27,8 @@ export async function run(options: StartOptions): Promise<number> {
     goal = await askForGoal(options);
   }
   // Validate everything before the database is touched: a bad task file writes nothing.
-  const definition = options.task ? loadTaskFile(options.task) : definitionFromGoal(goal);
+  const loaded = options.task ? loadTaskFile(options.task) : definitionFromGoal(goal);
+  const definition = applyToolChoice(loaded, { tools: options.tools, workspace: options.workspace }, { bareGoal: !options.task, cwd: process.cwd() });
   const model = options.model ?? process.env.AGENTRUN_MODEL;
   const queue = options.queue ?? (options.detach ? DEFAULT_QUEUE : undefined);
   const priority = parsePriority(options.priority, queue);

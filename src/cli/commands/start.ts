@@ -8,6 +8,9 @@ function declare(program: Program) {
     .option('--task <file>', 'a task file (.yaml or .json)')
     .option('--id <id>', 'the task id; an existing id resumes that task (idempotent, for cron)')
     .option('--model <name>', 'the LLM model (default: $AGENTRUN_MODEL, the task file, gpt-4o-mini)')
+    .option('--tools <names>', 'built-in tools the task may use, comma-separated (a goal alone gets read_file,list_files,write_file)')
+    .option('--no-tools', 'no tools at all: a pure reasoning task (decisions and discoveries are still recorded)')
+    .option('--workspace <dir>', 'the directory file tools and commands work in (default: the current directory)')
     .option('--queue <name>', 'only record the task on this queue and print its id; `agentrun worker --queue NAME` runs it')
     .option('--detach', 'only record the task on the default queue and print its id (as --queue default)')
     .option('--priority <n>', 'with --queue/--detach: higher runs first (default 0)')
@@ -21,6 +24,8 @@ function declare(program: Program) {
         'agentrun start --task tasks/hello-offline.yaml',
         'agentrun start                      # on a terminal: asks what the task should do',
         'agentrun start "Summarise docs/*.md into REPORT.md"',
+        'agentrun start --tools read_file,list_files --workspace ~/notes "Which notes mention Berlin?"',
+        'agentrun start --no-tools "Draft three names for a CLI that runs agent jobs"',
         'agentrun start --task tasks/nightly.yaml --id nightly-2026-11-24',
         'agentrun start --task tasks/nightly.yaml --queue nightly   # a worker runs it',
       ),

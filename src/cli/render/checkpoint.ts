@@ -74,6 +74,10 @@ export function renderCheckpoint(doc: CheckpointDocument, view: CheckpointView =
     lines.push('', style.bold('Discoveries'));
     for (const d of doc.discoveries) lines.push(`  • ${d.text}${style.dim(stepRef(d.step))}`);
   }
+  if (doc.unverified_claims.length > 0) {
+    lines.push('', `${style.bold(style.yellow('Unverified'))} ${style.dim('(the step says it changed something, but made no tool call)')}`);
+    for (const c of doc.unverified_claims) lines.push(`  ! ${fit(c.text, 4)}${style.dim(stepRef(c.step))}`);
+  }
   if (doc.effects.length > 0) {
     lines.push('', `${style.bold('Effects')} ${style.dim('(side effects, by idempotency key)')}`);
     const rows = doc.effects.map((e) => [paintEffect(style, e.status), e.tool, e.key, argsSummary(e.args)]);
