@@ -76,7 +76,7 @@ describe('a bare goal can do real work', () => {
     expect(unknown.stderr).toBe('agentrun: --tools: unknown tool "rm_rf"; the built-in tools are read_file, list_files, write_file, shell, http_get (command tools are declared in a task file)\n');
     const missing = await cli(['start', '--workspace', 'nowhere', 'do it']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe('agentrun: --workspace nowhere: no such directory\n');
+    expect(missing.stderr).toBe('agentrun: --workspace "nowhere": no such directory\n');
     expect(JSON.parse((await cli(['status', '--json'])).stdout)).toEqual([]);
     expect(server.chatRequests()).toHaveLength(0);
   });

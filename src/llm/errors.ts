@@ -170,7 +170,6 @@ export function oneLine(text: string, limit = 300): string {
   return line.length > limit ? `${line.slice(0, limit - 1)}…` : line;
 }
 
-/** No key and no endpoint: nothing says where the LLM is. */
 /** OPENAI_BASE_URL is not an http(s) URL. */
 export class LlmEndpointInvalidError extends UsageError {
   constructor(readonly baseUrl: string) {
@@ -178,6 +177,7 @@ export class LlmEndpointInvalidError extends UsageError {
   }
 }
 
+/** No key and no endpoint: nothing says where the LLM is. */
 export class LlmNotConfiguredError extends UsageError {
   constructor() {
     super('OPENAI_API_KEY is not set: export it, or point OPENAI_BASE_URL at an OpenAI-compatible server');

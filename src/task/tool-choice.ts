@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { excerpt } from '../input/excerpt.js';
 import { BUILTIN_TOOLS, type BuiltinToolName, type TaskDefinition } from './schema.js';
 
 /**
@@ -31,7 +32,7 @@ function parseToolList(list: string): BuiltinToolName[] {
   if (names.length === 0) throw new UsageError('--tools needs at least one tool name (for a task with no tools, use --no-tools)');
   const unknown = names.filter((name) => !(BUILTIN_TOOLS as readonly string[]).includes(name));
   if (unknown.length > 0) {
-    throw new UsageError(`--tools: unknown tool ${unknown.map((n) => `"${n}"`).join(', ')}; the built-in tools are ${BUILTIN_TOOLS.join(', ')} (command tools are declared in a task file)`);
+    throw new UsageError(`--tools: unknown tool ${unknown.map((n) => excerpt(n)).join(', ')}; the built-in tools are ${BUILTIN_TOOLS.join(', ')} (command tools are declared in a task file)`);
   }
   return [...new Set(names)] as BuiltinToolName[];
 }
@@ -44,6 +45,6 @@ function existingDirectory(dir: string, cwd: string): string {
   } catch {
     // Reported below, as for a file that is not a directory.
   }
-  if (!isDirectory) throw new UsageError(`--workspace ${dir}: no such directory`);
+  if (!isDirectory) throw new UsageError(`--workspace ${excerpt(dir)}: no such directory`);
   return absolute;
 }
