@@ -1,5 +1,6 @@
 import { LeaseLostError } from '../errors.js';
 import type { EffectRecord } from '../store/types.js';
+import { ToolOutcomeUnknownError } from '../tools/types.js';
 import { EffectStillRunningError, NeedsAttentionError, RunStoppedError } from './errors.js';
 import { failpoint } from './failpoints.js';
 import { processTag, stopOrphanedProcess } from './orphans.js';
@@ -16,6 +17,8 @@ export interface EffectCall {
   args: string;
   idempotent: boolean;
   approve: boolean;
+  /** Gets ready (starts a server) before the intent is written: what fails here did not happen, and stops the run. */
+  prepare?: () => Promise<void>;
   /**
    * Does it; throws to report a failure (recorded as `failed`, output = message). Reports each process it starts to
    * `onSpawn` and lets it begin only once the returned promise resolves (the process is journaled by then).
@@ -111,11 +114,12 @@ async function askPerson(
   call: EffectCall,
   kind: 'uncertain-effect' | 'approval',
   why = 'it has no check',
+  when = 'before the crash',
 ): Promise<EffectOutcome | undefined> {
   const what =
     kind === 'approval'
       ? `${call.tool} needs approval before it runs (effect ${call.key})`
-      : `${call.tool} may or may not have happened before the crash, and ${why} (effect ${call.key})`;
+      : `${call.tool} may or may not have happened ${when}, and ${why} (effect ${call.key})`;
   if (!ctx.ask) throw new NeedsAttentionError(what, call.key, kind === 'approval' ? 'approval' : 'effect');
   const answer = await ctx.ask({ kind, taskId: ctx.task.id, key: call.key, tool: call.tool, args: call.args, step: call.step });
   switch (answer) {
@@ -138,6 +142,7 @@ async function askPerson(
 
 async function execute(ctx: RunContext, call: EffectCall): Promise<EffectOutcome> {
   throwIfStopped(ctx);
+  await call.prepare?.();
   // Fenced, and refused once a cancel was requested: a stopped runner, or a cancelled task, starts nothing new.
   await ctx.store.putEffect(journalEntry(ctx, call, 'intent'), ctx.lease.fence());
   failpoint('after-intent');
@@ -162,6 +167,7 @@ async function execute(ctx: RunContext, call: EffectCall): Promise<EffectOutcome
     if (refused !== undefined) throw refused;
     // Stopped mid-effect: its outcome is unknown, so the intent stays and resume settles it by the tool's kind.
     if (ctx.signal.aborted) throw ctx.stopped();
+    if (error instanceof ToolOutcomeUnknownError) return settleLostAnswer(ctx, call, error.message);
     outcome = { status: 'failed', output: (error as Error).message, replayed: false };
   }
   failpoint('before-outcome');
@@ -175,6 +181,26 @@ async function execute(ctx: RunContext, call: EffectCall): Promise<EffectOutcome
 function oneLine(text: string, maxChars = 600): string {
   const line = text.trim().replace(/\s*\n\s*/g, ' | ');
   return line.length <= maxChars ? line : `${line.slice(0, maxChars - 1)}…`;
+}
+
+/**
+ * The request went out and no answer came (a timeout, a server that died mid-call): the same uncertainty as a crash
+ * after the intent, settled the same way — except that a tool safe to repeat, or one whose check says it did not
+ * happen, is reported to the LLM as failed rather than run again here, so a server that keeps timing out cannot loop.
+ */
+async function settleLostAnswer(ctx: RunContext, call: EffectCall, message: string): Promise<EffectOutcome> {
+  let output = message;
+  if (!call.idempotent) {
+    if (!call.check) {
+      await ctx.store.settleEffect(call.key, 'uncertain', null, { fence: ctx.lease.fence() });
+      return (await askPerson(ctx, call, 'uncertain-effect', 'it has no check', `(${message})`)) ?? execute(ctx, call);
+    }
+    const settled = await settleUnknownOutcome(ctx, call);
+    if (settled) return settled;
+    output = `${message}; its check says it did not happen`;
+  }
+  await ctx.store.settleEffect(call.key, 'failed', output, { fence: ctx.lease.fence() });
+  return { status: 'failed', output, replayed: false };
 }
 
 function journalEntry(ctx: RunContext, call: EffectCall, status: 'intent' | 'awaiting-approval') {

@@ -124,6 +124,7 @@ async function callTool(
     args: JSON.stringify(args),
     idempotent: tool.idempotent,
     approve: tool.approve,
+    prepare: tool.prepare && (() => tool.prepare!()),
     run: (onSpawn) => tool.run(args, { ...toolContext, onSpawn }),
     check: tool.check ? () => tool.check!(args, toolContext) : undefined,
   });

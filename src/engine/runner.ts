@@ -2,6 +2,8 @@ import { AgentrunError, CancelRequestedError, DatabaseBusyError, DatabaseUnavail
 import type { LlmClient } from '../llm/client.js';
 import { DEFAULT_ENDPOINT_PROFILE } from '../llm/types.js';
 import type { StepRecord, Store, TaskRecord } from '../store/types.js';
+import { McpToolRejectedError } from '../mcp/errors.js';
+import type { McpPool } from '../mcp/server-pool.js';
 import type { Tool } from '../tools/types.js';
 import { runCommandStep } from './command-step.js';
 import type { RecalledMemory } from './context.js';
@@ -123,10 +125,12 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
     },
   };
 
+  // Servers start on first use and all stop when this run ends, however it ends.
+  const mcp = hasMcpServers(task) ? await createMcpPool(store, task) : undefined;
   try {
     await store.setDurability(options.sharedStore ? 'full' : task.definition.durability);
     emit({ type: 'task-started', taskId, resumed: task.status !== 'planning' || task.stepCount > 0, goal: task.goal });
-    const finalResult = await runSteps(ctx, options.memory);
+    const finalResult = await runSteps(ctx, options.memory, mcp);
     await completeTask(store, lease.fence(), task, finalResult);
     const finished = (await store.getTask(taskId))!;
     if (options.memory && task.definition.memory.write) {
@@ -144,11 +148,12 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
     return await settleStop(ctx, error, stopReason);
   } finally {
     options.signal?.removeEventListener('abort', onSignal);
+    await mcp?.close();
     await lease.release();
   }
 }
 
-async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promise<string> {
+async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined, mcp: McpPool | undefined): Promise<string> {
   const { store, task, emit } = ctx;
   let steps = await store.getSteps(task.id);
   let plannedByLlm = steps.length > 0 && !task.definition.plan;
@@ -192,7 +197,8 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined): Promi
         // The tools and the LLM step's machinery are loaded when an LLM step first runs, not for `run:` steps.
         tools ??= (await import('../tools/registry.js')).createToolRegistry(task.definition.tools);
         const { runLlmStep } = await import('./llm-step.js');
-        output = await runLlmStep(ctx, current, { task, steps, notes, memories: await recall() }, tools);
+        const stepTools = mcp ? await (await import('../mcp/step-tools.js')).stepToolsWithMcp(ctx, current, tools, mcp) : tools;
+        output = await runLlmStep(ctx, current, { task, steps, notes, memories: await recall() }, stepTools);
       }
     } catch (error) {
       if (error instanceof StepFailedError) emit({ type: 'step-failed', taskId: task.id, n: step.n, name: step.name, error: error.message });
@@ -283,8 +289,19 @@ function prunedError(taskId: string): UsageError {
   return new UsageError(`task ${taskId} was garbage-collected (its steps and journals are gone): it cannot be resumed`);
 }
 
+function hasMcpServers(task: TaskRecord): boolean {
+  return Object.keys(task.definition.mcp ?? {}).length > 0;
+}
+
+/** Loaded only for a task with MCP servers: the MCP SDK stays out of every other run. */
+async function createMcpPool(store: Store, task: TaskRecord): Promise<McpPool> {
+  const [{ McpPool }, { ServerProcesses }] = await Promise.all([import('../mcp/server-pool.js'), import('../mcp/server-processes.js')]);
+  return new McpPool(task.definition.mcp!, { workspace: task.workspace, processes: new ServerProcesses(store.location, task.id) });
+}
+
 function failureReason(error: AgentrunError): string {
   if (error instanceof BudgetExceededError) return 'budget';
   if (error instanceof PlanInvalidError) return 'plan';
+  if (error instanceof McpToolRejectedError) return 'mcp';
   return 'llm';
 }

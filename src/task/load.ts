@@ -28,7 +28,7 @@ export function validateTaskDefinition(data: unknown, source: string): TaskDefin
   return parsed.data;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[] = []): string[] {
+export function describeIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[] = []): string[] {
   // "Invalid input" for a union says nothing; report the alternative that came closest (fewest problems) instead.
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     // A wrong kind of value altogether (a string where an object goes) is the furthest off.

@@ -1,22 +1,7 @@
 import { z } from 'zod';
-import { excerpt } from '../input/excerpt.js';
 import { LIMITS } from '../input/limits.js';
-import { parseDuration } from './duration.js';
-
-/** A duration written as seconds (number) or "30s" / "5m" / "7d"; parsed to milliseconds. */
-const duration = z
-  .union([z.number(), z.string().max(LIMITS.excerptChars)])
-  .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration like 30, "30s", "5m" or "7d", got ${excerpt(value)}` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-/** A duration a timer waits for: Node fires a timer longer than about 24.8 days at once. */
-const timerDuration = duration.refine((ms) => ms <= LIMITS.timerMs, { message: `at most ${Math.floor(LIMITS.timerMs / 86_400_000)} days` });
+import { McpServersSchema } from '../mcp/config.js';
+import { duration, timerDuration } from './duration.js';
 
 /** Text with a length limit that says what the limit is (docs/task-files.md lists them). */
 const text = (max: number = LIMITS.fieldChars) => z.string().max(max, `longer than the limit of ${max} characters`);
@@ -91,6 +76,8 @@ export const TaskFileSchema = z.strictObject({
   workspace: text(4096).optional(),
   plan: z.array(StepSchema).min(1).max(LIMITS.planSteps, `more than ${LIMITS.planSteps} steps`).optional(),
   tools: z.array(ToolEntrySchema).max(LIMITS.tools, `more than ${LIMITS.tools} tools`).default([]),
+  /** MCP servers whose tools the task's LLM steps may call (docs/mcp.md). Stored unexpanded: ${VAR}s stay out of the database. */
+  mcp: McpServersSchema.optional(),
   limits: LimitsSchema.default(LimitsSchema.parse({})),
   retry: RetrySchema.default(RetrySchema.parse({})),
   durability: z.enum(['full', 'normal']).default('full'),

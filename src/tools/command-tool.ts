@@ -30,19 +30,24 @@ export function createCommandTool(definition: CommandToolDefinition): Tool {
       return truncateOutput(result.stdout.trim(), ctx.outputLimit);
     },
   };
-  if (check !== undefined) {
-    // Exit 0: the effect happened; exit 1: it did not; anything else: the check itself failed.
-    tool.check = async (args, ctx) => {
-      const result = await runWithArguments(check, timeout, args, ctx);
-      if (result.exitCode !== 0 && result.exitCode !== 1) {
-        // One line: it ends up in the needs-attention message and in `inspect`, where its own words show why.
-        const said = outputExcerpt(result);
-        throw new ToolError(`check of ${name} ${describeExit(result, timeout)}${said ? `: ${said}` : ''}`);
-      }
-      return { done: result.exitCode === 0, output: truncateOutput(result.stdout.trim(), ctx.outputLimit) };
-    };
-  }
+  if (check !== undefined) tool.check = commandCheck(name, check, timeout);
   return tool;
+}
+
+/**
+ * A `check` command: gets the call's arguments on stdin and its idempotency key in AGENTRUN_IDEMPOTENCY_KEY.
+ * Exit 0: the effect happened; exit 1: it did not; anything else: the check itself failed.
+ */
+export function commandCheck(toolName: string, command: string, timeoutMs: number): NonNullable<Tool['check']> {
+  return async (args, ctx) => {
+    const result = await runWithArguments(command, timeoutMs, args, ctx);
+    if (result.exitCode !== 0 && result.exitCode !== 1) {
+      // One line: it ends up in the needs-attention message and in `inspect`, where its own words show why.
+      const said = outputExcerpt(result);
+      throw new ToolError(`check of ${toolName} ${describeExit(result, timeoutMs)}${said ? `: ${said}` : ''}`);
+    }
+    return { done: result.exitCode === 0, output: truncateOutput(result.stdout.trim(), ctx.outputLimit) };
+  };
 }
 
 async function runWithArguments(

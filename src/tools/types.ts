@@ -26,6 +26,11 @@ export interface Tool {
   idempotent: boolean;
   /** True = a person must approve each call before it runs. */
   approve: boolean;
+  /**
+   * Gets ready to run (starts a server); called before the intent is journaled, so a failure here is known not to
+   * have caused the effect.
+   */
+  prepare?(): Promise<void>;
   /** Returns the output the LLM sees. */
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<string>;
   /** Only for non-idempotent tools that declare one: did the effect with ctx.idempotencyKey already happen? */
@@ -35,4 +40,13 @@ export interface Tool {
 /** A tool call that failed in a way the LLM should be told about (bad path, command failed, HTTP error). Not a crash. */
 export class ToolError extends Error {
   override readonly name = 'ToolError';
+}
+
+/**
+ * The tool may or may not have done its effect: the request went out and no answer came back (a timeout, a server
+ * that died mid-call). The effects journal settles it like an intent a crash left: by the tool's kind, its check,
+ * or a person.
+ */
+export class ToolOutcomeUnknownError extends Error {
+  override readonly name = 'ToolOutcomeUnknownError';
 }

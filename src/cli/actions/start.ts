@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { TaskDefinitionMismatchError, UsageError } from '../../errors.js';
 import { definitionDifferences } from '../../engine/definition-diff.js';
+import { loadMcpConfigFile, mergeMcpServers } from '../../mcp/config-file.js';
 import { createTask } from '../../engine/create-task.js';
 import { DEFAULT_QUEUE } from '../../engine/ids.js';
 import { assertLlmConfigured } from '../../llm/client.js';
@@ -28,7 +30,7 @@ export async function run(options: StartOptions): Promise<number> {
   }
   // Validate everything before the database is touched: a bad task file writes nothing.
   const loaded = options.task ? loadTaskFile(options.task) : definitionFromGoal(goal);
-  const definition = applyToolChoice(loaded, { tools: options.tools, workspace: options.workspace }, { bareGoal: !options.task, cwd: process.cwd() });
+  const definition = withMcpConfig(applyToolChoice(loaded, { tools: options.tools, workspace: options.workspace }, { bareGoal: !options.task, cwd: process.cwd() }), options);
   const model = options.model ?? process.env.AGENTRUN_MODEL;
   const queue = options.queue ?? (options.detach ? DEFAULT_QUEUE : undefined);
   const priority = parsePriority(options.priority, queue);
@@ -77,6 +79,14 @@ function parsePriority(value: string | undefined, queue: string | undefined): nu
   const n = Number(value);
   if (!Number.isSafeInteger(n)) throw new UsageError(`--priority must be a whole number, got "${value}"`);
   return n;
+}
+
+/** The task's MCP servers plus those of `--mcp-config` and `--workspace-mcp`, stored with the task (unexpanded). */
+function withMcpConfig(definition: TaskDefinition, options: StartOptions): TaskDefinition {
+  const files = [options.mcpConfig, options.workspaceMcp ? path.join(path.resolve(definition.workspace ?? '.'), '.mcp.json') : undefined];
+  let mcp = definition.mcp;
+  for (const file of files) if (file) mcp = mergeMcpServers(mcp, loadMcpConfigFile(file), file);
+  return mcp === definition.mcp ? definition : { ...definition, mcp };
 }
 
 /** A task with no fixed plan, or with an LLM step in it, will call the LLM. */

@@ -14,6 +14,8 @@ function declare(program: Program) {
     .option('--queue <name>', 'only record the task on this queue and print its id; `agentrun worker --queue NAME` runs it')
     .option('--detach', 'only record the task on the default queue and print its id (as --queue default)')
     .option('--priority <n>', 'with --queue/--detach: higher runs first (default 0)')
+    .option('--mcp-config <file>', "add the MCP servers of a .mcp.json (Claude Code / Cursor shape) to the task's")
+    .option('--workspace-mcp', "add the MCP servers of the workspace's .mcp.json (never read unless asked)")
     .addOption(sharedOptions.db())
     .addOption(sharedOptions.json())
     .addOption(sharedOptions.noInput())
@@ -28,6 +30,7 @@ function declare(program: Program) {
         'agentrun start --no-tools "Draft three names for a CLI that runs agent jobs"',
         'agentrun start --task tasks/nightly.yaml --id nightly-2026-11-24',
         'agentrun start --task tasks/nightly.yaml --queue nightly   # a worker runs it',
+        'agentrun start --task tasks/nightly.yaml --mcp-config .mcp.json',
       ),
     );
 }
