@@ -128,6 +128,8 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
   // Servers start on first use and all stop when this run ends, however it ends.
   const mcp = hasMcpServers(task) ? await createMcpPool(store, task) : undefined;
   try {
+    // Whether or not this run needs a server, none that a killed run left may keep running.
+    await mcp?.stopLeftovers();
     await store.setDurability(options.sharedStore ? 'full' : task.definition.durability);
     emit({ type: 'task-started', taskId, resumed: task.status !== 'planning' || task.stepCount > 0, goal: task.goal });
     const finalResult = await runSteps(ctx, options.memory, mcp);

@@ -136,6 +136,13 @@ export class McpPool {
     }
   }
 
+  /** Stops the servers a `kill -9`ed run of the task left (once per pool; before any server of ours starts). */
+  async stopLeftovers(): Promise<void> {
+    if (this.leftoversStopped) return;
+    this.leftoversStopped = true;
+    await this.options.processes?.stopLeftovers();
+  }
+
   /** Shuts every server down (stdin closed, then signals to its process group). */
   async close(): Promise<void> {
     const all = [...this.connections.values()];
@@ -167,10 +174,7 @@ export class McpPool {
 
   private async start(server: string): Promise<Connection> {
     const config = this.config(server);
-    if (!this.leftoversStopped) {
-      this.leftoversStopped = true;
-      await this.options.processes?.stopLeftovers();
-    }
+    await this.stopLeftovers();
     const resolved = resolveServer(server, config, this.options.env);
     const transport =
       resolved.kind === 'stdio'

@@ -7,7 +7,8 @@
 //   node counting-mcp-server.mjs --http     streamable HTTP on 127.0.0.1, port printed as "listening <port>" on stdout
 //
 // Environment: COUNT_FILE (required), CALL_DELAY_MS (charge answers after this long; default 0),
-// BAD_SCHEMA=1 (also lists a tool whose input schema is not an object schema).
+// BAD_SCHEMA=1 (also lists a tool whose input schema is not an object schema), OUTLIVE_CLIENT=1 (keeps running when
+// its stdin closes, as some servers do: only agentrun's cleanup of a killed run's servers stops it).
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -76,4 +77,5 @@ if (process.argv.includes('--http')) {
   http.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${http.address().port}\n`));
 } else {
   await newServer().connect(new StdioServerTransport());
+  if (process.env.OUTLIVE_CLIENT) setInterval(() => {}, 60_000);
 }
