@@ -82,6 +82,11 @@ describe('a published MCP server (server-filesystem over stdio)', () => {
     expect(doc.definition.mcp.fs.args).toEqual(['${FS_SERVER}', '.']);
     expect(readFileSync(db).includes(Buffer.from(FS_SERVER))).toBe(false);
 
+    // inspect lists the servers as configured and the tools the step was given, with their semantics.
+    const shown = (await cli(['inspect', 'fs1'])).stdout;
+    expect(shown).toContain('fs  stdio: node ${FS_SERVER} .  trusted');
+    expect(shown).toMatch(/fs__move_file\s+not idempotent: after a crash a person decides/);
+
     // The run shut its server down.
     expect(processesIn(realpathSync(dir))).toEqual([]);
   });

@@ -5,10 +5,7 @@ import type { Tool } from '../tools/types.js';
 import { McpToolRejectedError } from './errors.js';
 import { mcpTool } from './mcp-tool.js';
 import type { McpPool } from './server-pool.js';
-import { listMcpTools, type McpToolSpec } from './tool-list.js';
-
-/** How the journal names the tool list of a step attempt (call 0 of its first turn: tool calls count from 1). */
-export const MCP_TOOL_LIST = 'mcp:tool-list';
+import { listMcpTools, MCP_TOOL_LIST, type McpToolSpec } from './tool-list.js';
 
 /**
  * The tools of one LLM step: the task's own plus its MCP servers' as listed when the step (attempt) started. The

@@ -3,6 +3,9 @@ import { effectPolicy, type McpEffectPolicy } from './effect-policy.js';
 import { McpToolRejectedError } from './errors.js';
 import type { McpPool } from './server-pool.js';
 
+/** How the journal names the tool list of a step attempt (call 0 of its first turn: tool calls count from 1). */
+export const MCP_TOOL_LIST = 'mcp:tool-list';
+
 /**
  * One MCP tool as a step offers it to the model. The list of these is fixed when a step starts and journaled, so a
  * replayed turn sees the tools — and the effect semantics — the recorded turn saw.

@@ -1,6 +1,8 @@
 import type { CheckpointDocument } from '../../engine/checkpoint.js';
 import { oneLine, withoutStepPrefix } from './event-line.js';
 import { count, paintStatus, plain, type Style } from './style.js';
+import type { McpServers } from '../../mcp/config.js';
+import { MCP_TOOL_LIST, type McpToolSpec } from '../../mcp/tool-list.js';
 import { renderTable } from './table.js';
 import { ago, duration } from './time.js';
 
@@ -78,6 +80,7 @@ export function renderCheckpoint(doc: CheckpointDocument, view: CheckpointView =
     lines.push('', `${style.bold(style.yellow('Unverified'))} ${style.dim('(the step says it changed something, but made no tool call)')}`);
     for (const c of doc.unverified_claims) lines.push(`  ! ${fit(c.text, 4)}${style.dim(stepRef(c.step))}`);
   }
+  lines.push(...mcpSection(doc, style, width));
   if (doc.effects.length > 0) {
     lines.push('', `${style.bold('Effects')} ${style.dim('(side effects, by idempotency key)')}`);
     const rows = doc.effects.map((e) => [paintEffect(style, e.status), e.tool, e.key, argsSummary(e.args)]);
@@ -86,6 +89,29 @@ export function renderCheckpoint(doc: CheckpointDocument, view: CheckpointView =
   }
   if (doc.result) lines.push('', style.bold('Result'), ...doc.result.split('\n').map((l) => `  ${l}`));
   return lines.join('\n');
+}
+
+/** The task's MCP servers as configured (unexpanded), and the tools the latest step was given, with their semantics. */
+function mcpSection(doc: CheckpointDocument, style: Style, width: number): string[] {
+  const servers = Object.entries((doc.definition as { mcp?: McpServers }).mcp ?? {});
+  if (servers.length === 0) return [];
+  const lines = ['', style.bold('MCP servers')];
+  for (const [name, config] of servers) {
+    const where = 'command' in config ? `stdio: ${[config.command, ...config.args].join(' ')}` : `http: ${config.url}`;
+    lines.push(`  ${name}  ${style.dim(fitTo(where, width - name.length - 16))}${config.trusted ? '  trusted' : ''}`);
+  }
+  const listed = doc.effects.filter((e) => e.tool === MCP_TOOL_LIST && e.status === 'done' && e.output).at(-1);
+  if (listed) {
+    const tools = JSON.parse(listed.output!) as McpToolSpec[];
+    lines.push(`  ${style.dim(`tools as listed at the start of step ${listed.step}:`)}`);
+    const table = renderTable(['TOOL', 'AFTER A CRASH'].map((h) => style.dim(h)), tools.map((t) => [t.name, t.semantics]), { flex: 1, width: width - 4 });
+    lines.push(...table.split('\n').map((l) => `    ${l}`));
+  }
+  return lines;
+}
+
+function fitTo(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
 function mark(style: Style, status: string): string {
