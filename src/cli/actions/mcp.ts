@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import { loadMcpConfigFile } from '../../mcp/config-file.js';
 import type { McpServers } from '../../mcp/config.js';
@@ -15,9 +16,11 @@ import type { McpListOptions } from '../commands/mcp.js';
  */
 export async function list(options: McpListOptions): Promise<number> {
   if (Boolean(options.task) === Boolean(options.mcpConfig)) throw new UsageError('give either --task FILE or --mcp-config FILE');
-  const servers: McpServers = options.task ? (loadTaskFile(options.task).mcp ?? {}) : loadMcpConfigFile(options.mcpConfig!);
+  const definition = options.task ? loadTaskFile(options.task) : undefined;
+  const servers: McpServers = definition ? (definition.mcp ?? {}) : loadMcpConfigFile(options.mcpConfig!);
   if (Object.keys(servers).length === 0) throw new UsageError(`${options.task} has no mcp: servers`);
-  const pool = new McpPool(servers, { workspace: process.cwd() });
+  // Where a run would start them: the task's workspace, resolved as `start` resolves it.
+  const pool = new McpPool(servers, { workspace: path.resolve(definition?.workspace ?? '.') });
   let tools: McpToolSpec[];
   try {
     tools = await listMcpTools(pool);
