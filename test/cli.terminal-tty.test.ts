@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, REPO_ROOT, runCli } from './support/cli.js';
 import { ledgerScript, ledgerTask } from './support/ledger-task.js';
 import { callKind, planReply } from './support/llm-script.js';
@@ -75,6 +75,12 @@ function openPane(args: string[], options: { cwd: string; env?: Record<string, s
     },
   };
 }
+
+// Killing a pane's session must never leave the server without sessions: tmux then exits on its own, and the next
+// new-session can reach the exiting server's socket ("server exited unexpectedly"). An idle session keeps it alive.
+beforeAll(() => {
+  tmux('new-session', '-d', '-s', 'keep-alive', 'sleep 3600');
+});
 
 afterAll(() => {
   spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
