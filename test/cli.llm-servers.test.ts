@@ -231,12 +231,35 @@ describe('answers that are not results', () => {
     expect(result.stderr).toContain('provider error: the provider failed while generating (finish_reason "error")');
   });
 
-  it('an empty final result is asked for again, and a second one fails the task instead of completing it', async () => {
+  it('an empty final result is asked for again, a second one fails the task instead of completing it, and resume tries afresh', async () => {
     const result = await start({ final: { content: '' } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('the LLM did not write a usable final result: the answer was empty');
     expect((await inspect('t')).status).toBe('failed');
     expect(server.chatRequests().filter((r) => callKind(r) === 'final')).toHaveLength(2);
+
+    // The spent attempt stays in the journal; the resumed task asks again (the step is not run again).
+    server.script(conversation());
+    const resumed = await cli(['resume', 't']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout.trim()).toBe(FINAL);
+    expect(server.chatRequests().filter((r) => callKind(r) === 'final')).toHaveLength(3);
+    expect(lines('notes.log')).toHaveLength(1);
+  });
+
+  it('an invalid plan, twice, fails the task; resuming it asks for a plan afresh', async () => {
+    writeFileSync(path.join(dir, 'task.yaml'), TASK);
+    const happy = conversation();
+    server.script((request) => (callKind(request) === 'plan' ? { content: 'I cannot plan this.' } : happy(request)));
+    const failed = await cli(['start', '--task', 'task.yaml', '--id', 't']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('the LLM did not produce a valid plan after 2 attempts');
+    server.script(happy);
+    const resumed = await cli(['resume', 't']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout.trim()).toBe(FINAL);
+    expect(server.chatRequests().filter((r) => callKind(r) === 'plan')).toHaveLength(3);
+    expect(lines('notes.log')).toHaveLength(1);
   });
 });
 
@@ -312,6 +335,22 @@ describe('errors people can act on', () => {
     const result = await cli(['start', '--task', 'task.yaml', '--id', 't']);
     await expectCompletedCleanly(result);
     expect(result.stderr).toContain('Failed to call a function');
+  });
+
+  it('a provider failing transiently past the retries leaves the task interrupted, and resume --all picks it up', async () => {
+    const happy = conversation();
+    const groq = { error: 400, body: { error: { message: 'Failed to call a function.', type: 'invalid_request_error', code: 'tool_use_failed' } } } as const;
+    server.script((request) => (callKind(request) === 'step' ? groq : happy(request)));
+    writeFileSync(path.join(dir, 'task.yaml'), TASK);
+    const stopped = await cli(['start', '--task', 'task.yaml', '--id', 't']);
+    expect(stopped.code).toBe(3);
+    expect(stopped.stderr).toContain('LLM endpoint unavailable after 3 attempts: 400 Failed to call a function.');
+    expect((await inspect('t')).status).toBe('interrupted');
+    server.script(happy);
+    const swept = await cli(['resume', '--all']);
+    expect(swept.code, swept.stderr).toBe(0);
+    expect((await inspect('t')).status).toBe('completed');
+    expect(lines('notes.log')).toHaveLength(1);
   });
 
   it('llama-server without --jinja fails fast with the fix instead of looking resumable', async () => {

@@ -2,13 +2,14 @@ import { unusableAnswer } from '../llm/answer.js';
 import type { ChatMessage } from '../llm/types.js';
 import type { StepRecord } from '../store/types.js';
 import { FinalResultError } from './errors.js';
-import { journaledChat } from './llm-turns.js';
+import { attemptBase, journaledChat } from './llm-turns.js';
 import type { RunContext } from './run-context.js';
 
 /**
  * The task's result. With an LLM in the task, a journaled call compiles it from the step results; a task of
  * `run:` steps only needs no LLM, and its result is what its last step printed. An empty or cut-off answer is asked
- * for once more; a second one (or a filtered one) fails the task rather than complete it with no result.
+ * for once more; a second one (or a filtered one) fails the task rather than complete it with no result, and
+ * resuming it makes a fresh attempt.
  */
 export async function compileFinalResult(ctx: RunContext, steps: StepRecord[], usesLlm: boolean): Promise<string> {
   if (!usesLlm) return steps.at(-1)?.result ?? '';
@@ -18,8 +19,9 @@ export async function compileFinalResult(ctx: RunContext, steps: StepRecord[], u
     { role: 'user', content: `Goal: ${ctx.task.goal}\n\nResults of each step:\n\n${results}\n\nWrite the final result.` },
   ];
   let problem = '';
+  const base = await attemptBase(ctx, 'final', 2);
   for (let turn = 1; turn <= 2; turn++) {
-    const at = { phase: 'final' as const, step: 0, turn };
+    const at = { phase: 'final' as const, step: 0, turn: base + turn };
     const response = await journaledChat(ctx, at, { messages });
     const unusable = unusableAnswer(response);
     if (!unusable) return response.content!.trim();

@@ -73,3 +73,16 @@ export async function journaledEndpoint(store: RunContext['store'], taskId: stri
   }
   return DEFAULT_ENDPOINT_PROFILE;
 }
+
+/**
+ * Where this run's attempt at a phase of a fixed number of turns (the plan, the final result) starts. When the task
+ * failed after an attempt used all its turns (an invalid plan, no usable final result), resuming it makes a fresh
+ * attempt — the spent turns stay in the journal, unreplayed — so a fixed cause (another model, a server back to
+ * normal) can succeed. Otherwise the latest attempt replays from the journal, as after a crash.
+ */
+export async function attemptBase(ctx: RunContext, phase: 'plan' | 'final', turnsPerAttempt: number): Promise<number> {
+  const journaled = (await ctx.store.getTurns(ctx.task.id, phase, 0, 1)).length;
+  if (journaled === 0) return 0;
+  if (ctx.task.status === 'failed' && journaled % turnsPerAttempt === 0) return journaled;
+  return turnsPerAttempt * Math.floor((journaled - 1) / turnsPerAttempt);
+}

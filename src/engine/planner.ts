@@ -4,7 +4,7 @@ import { StepSchema, type StepDefinition } from '../task/schema.js';
 import { createToolRegistry } from '../tools/registry.js';
 import type { RecalledMemory } from './context.js';
 import { PlanInvalidError } from './errors.js';
-import { journaledChat } from './llm-turns.js';
+import { attemptBase, journaledChat } from './llm-turns.js';
 import type { RunContext } from './run-context.js';
 
 export interface Plan {
@@ -88,8 +88,9 @@ async function planWithLlm(ctx: RunContext, memories: RecalledMemory[]): Promise
   ];
   const schema = planSchema(maxSteps);
   let problems = '';
+  const base = await attemptBase(ctx, 'plan', 2);
   for (let turn = 1; turn <= 2; turn++) {
-    const at = { phase: 'plan' as const, step: 0, turn };
+    const at = { phase: 'plan' as const, step: 0, turn: base + turn };
     const response = await journaledChat(ctx, at, { messages, jsonSchema: { name: 'plan', schema: PLAN_JSON_SCHEMA } });
     const reply = response.content ?? '';
     const unusable = unusableAnswer(response);
