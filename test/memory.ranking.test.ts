@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ageText, contextLine, estimateTokens, explain, fitToBudget, rankMemories, RANKING, type MemoryCandidate } from '../src/memory/rank.js';
-import { memoryTextHash, normalizeMemoryText, queryTerms } from '../src/memory/terms.js';
-import type { MemoryRecord } from '../src/memory/types.js';
+import { memoryTextHash, normalizeMemoryText, queryTerms } from '../src/store/memory-terms.js';
+import type { MemoryRecord } from '../src/store/memory-types.js';
 import { ftsMatchExpression } from '../src/store/sqlite/fts-query.js';
 
 const DAY = 86_400_000;

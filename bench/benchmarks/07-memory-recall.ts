@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { recallMemories } from '../../src/memory/recall.js';
-import { memoryTextHash } from '../../src/memory/terms.js';
+import { memoryTextHash } from '../../src/store/memory-terms.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { formatProfile, profileInProcess } from '../support/cpu-profile.js';
 import { fixedPlanDefinition, openRawDatabase, takeLease } from '../support/fixtures.js';

@@ -1,5 +1,5 @@
 import type { LlmClient } from '../llm/client.js';
-import type { MemoryStore } from './types.js';
+import type { MemoryStore } from '../store/memory-types.js';
 
 /**
  * Optional embeddings. Only when AGENTRUN_EMBEDDINGS_MODEL names a model (served by the same OpenAI-compatible

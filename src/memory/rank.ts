@@ -1,4 +1,4 @@
-import type { MemoryRecord } from './types.js';
+import type { MemoryRecord } from '../store/memory-types.js';
 
 /**
  * How recall orders memories — pure functions, the same for every store backend.

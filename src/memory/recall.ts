@@ -5,8 +5,8 @@ import type { Store, TaskRecord } from '../store/types.js';
 import { cosineSimilarity, embeddingsModelFromEnv, embedQuery } from './embeddings.js';
 import { fitToBudget, rankMemories, type MemoryCandidate, type RankedMemory } from './rank.js';
 import { rememberTask } from './remember.js';
-import { queryTerms } from './terms.js';
-import type { MemoryStore } from './types.js';
+import { queryTerms } from '../store/memory-terms.js';
+import type { MemoryStore } from '../store/memory-types.js';
 
 /** Full-text hits (and, with embeddings, nearest neighbours) considered before ranking. */
 const CANDIDATES = 50;

@@ -1,7 +1,7 @@
 import type { LlmClient } from '../llm/client.js';
 import type { Store, TaskRecord } from '../store/types.js';
 import { embedMissing } from './embeddings.js';
-import type { NewMemory } from './types.js';
+import type { NewMemory } from '../store/memory-types.js';
 
 /** A task's result is kept whole up to this many characters, so one memory cannot eat the whole recall budget. */
 export const MAX_RESULT_CHARS = 1500;

@@ -1,4 +1,4 @@
-import type { MemoryKind, MemoryRecord } from '../memory/types.js';
+import type { MemoryKind, MemoryRecord } from './memory-types.js';
 
 /**
  * Reading memory rows back, the same for every store: `tags` and `sources` are JSON arrays as text, the embedding

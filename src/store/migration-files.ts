@@ -29,9 +29,10 @@ export function readMigrations(store: 'postgres' | 'sqlite'): Migration[] {
   return readdirSync(dir)
     .filter((name) => /^\d{4}-[a-z0-9-]+\.sql$/.test(name))
     .sort()
-    .map((name, i) => {
+    .map((name, i, names) => {
       const version = Number(name.slice(0, 4));
-      if (version !== i + 1) throw new Error(`migrations/${store}: ${name} is out of sequence (expected ${String(i + 1).padStart(4, '0')}-…)`);
+      // Numbers may skip (SQLite's 4–6 were reserved for parallel work), never repeat.
+      if (i > 0 && Number(names[i - 1]!.slice(0, 4)) === version) throw new Error(`migrations/${store}: two migrations numbered ${version}`);
       return { version, name, sql: readFileSync(path.join(dir, name), 'utf8') };
     });
 }

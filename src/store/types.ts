@@ -1,4 +1,4 @@
-import type { MemoryStore } from '../memory/types.js';
+import type { MemoryStore } from './memory-types.js';
 import type { StepDefinition, TaskDefinition } from '../task/schema.js';
 
 export const TASK_STATUSES = ['planning', 'running', 'interrupted', 'needs-attention', 'completed', 'failed', 'cancelled', 'queued'] as const;

@@ -3,7 +3,7 @@ import { createLlmClient, type LlmClient } from '../../llm/client.js';
 import { embeddingsModelFromEnv, embedMissing } from '../../memory/embeddings.js';
 import type { RankedMemory } from '../../memory/rank.js';
 import { rankForQuery } from '../../memory/recall.js';
-import { MEMORY_KINDS, type MemoryKind, type MemoryRecord } from '../../memory/types.js';
+import { MEMORY_KINDS, type MemoryKind, type MemoryRecord } from '../../store/memory-types.js';
 import { LimitsSchema, RetrySchema } from '../../task/schema.js';
 import { output } from '../output.js';
 import { oneLine } from '../render/event-line.js';

@@ -3,7 +3,7 @@ import { readMigrations } from '../migration-files.js';
 import type { PgPool } from './pool.js';
 
 const MIGRATIONS = readMigrations('postgres');
-export const LATEST_PG_SCHEMA_VERSION = MIGRATIONS.length;
+export const LATEST_PG_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
 /**
  * Brings the store's schema up to date. Usually one statement: the schema is current. Otherwise, in one

@@ -1,5 +1,5 @@
-import { memoryTextHash, queryTerms } from '../../memory/terms.js';
-import type { AddedMemory, EmbeddedMemory, MemoryHit, MemoryListQuery, MemoryRecord, MemoryStore, NewMemory } from '../../memory/types.js';
+import { memoryTextHash, queryTerms } from '../memory-terms.js';
+import type { AddedMemory, EmbeddedMemory, MemoryHit, MemoryListQuery, MemoryRecord, MemoryStore, NewMemory } from '../memory-types.js';
 import { cleanTags, decodeVector, encodeVector, MATCH_END, MATCH_START, markedWords, toMemory } from '../memory-rows.js';
 import type { PgPool } from './pool.js';
 

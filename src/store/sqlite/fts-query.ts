@@ -1,4 +1,4 @@
-import { queryTerms } from '../../memory/terms.js';
+import { queryTerms } from '../memory-terms.js';
 
 /**
  * Turns user or goal text into an FTS5 MATCH expression that cannot be misread as FTS5 syntax: each search term

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
-import { memoryTextHash } from '../../memory/terms.js';
-import type { AddedMemory, EmbeddedMemory, MemoryHit, MemoryListQuery, MemoryRecord, MemoryStore, NewMemory } from '../../memory/types.js';
+import { memoryTextHash } from '../memory-terms.js';
+import type { AddedMemory, EmbeddedMemory, MemoryHit, MemoryListQuery, MemoryRecord, MemoryStore, NewMemory } from '../memory-types.js';
 import { cleanTags, decodeVector, encodeVector, markedWords, toMemory } from '../memory-rows.js';
 import { ftsMatchExpression } from './fts-query.js';
-import { ftsRowidRange } from './migration-0002-memories.js';
+import { ftsRowidRange } from './fts-rowid.js';
 import { preparedStatements } from './prepared.js';
 
 type Row = Record<string, unknown>;

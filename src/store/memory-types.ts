@@ -1,8 +1,8 @@
 /**
  * Long-term memory: facts that outlive the task that learned them, recalled into the context of later tasks in the
- * same namespace. The store interface is async so that every backend (SQLite with FTS5 here, PostgreSQL with its own
- * full-text search later) can implement it; the ranking that blends relevance, recency and usefulness lives in
- * `src/memory/rank.ts` and is the same for all of them.
+ * same namespace. Part of the store port: every backend (SQLite with FTS5, PostgreSQL with tsvector) implements
+ * `MemoryStore`; the policy over it — what to remember, what to recall, and the ranking that blends relevance, recency
+ * and usefulness — lives in `src/memory/` and is the same for all of them.
  */
 
 export const MEMORY_KINDS = ['result', 'discovery', 'decision', 'note'] as const;
