@@ -18,7 +18,7 @@ export function npmLink(dir: string): InstalledCommand {
   const clone = path.join(dir, 'clone');
   const prefix = path.join(dir, 'npm-prefix');
   mkdirSync(clone, { recursive: true });
-  for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'src', 'tasks']) {
+  for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'src', 'migrations', 'tasks']) {
     cpSync(path.join(REPO_ROOT, entry), path.join(clone, entry), { recursive: true });
   }
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(clone, 'node_modules'), 'dir');
