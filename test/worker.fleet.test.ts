@@ -88,8 +88,9 @@ describe('a fleet of workers on one PostgreSQL queue', () => {
       await new Promise((r) => setTimeout(r, 300 + Math.floor(random() * 700)));
       const terminate = terminations < TERMINATIONS && (kills >= MIN_KILLS || random() < 0.25);
       if (terminate) {
-        // The server drops every agentrun connection (a restart or failover looks the same to a client).
-        await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'agentrun%' AND pid <> pg_backend_pid()`);
+        // The server drops every connection of this fleet (a restart or failover looks the same to a client); only
+        // this schema's, so the other test files on the same server are not disturbed.
+        await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE starts_with(application_name, $1) AND pid <> pg_backend_pid()`, [`agentrun:${schema}`]);
         terminations += 1;
       } else if (kills < MIN_KILLS) {
         const victim = live.splice(Math.floor(random() * live.length), 1)[0]!;

@@ -36,7 +36,8 @@ export class PgPool {
       types,
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
-      application_name: 'agentrun',
+      // Names the schema, so an operator (or a test) can tell whose connections these are in pg_stat_activity.
+      application_name: `agentrun:${target.schema}`,
     });
     // An idle connection the server dropped (restart, pg_terminate_backend) is discarded by the pool, which emits
     // this; without a listener Node would end the process. The next query simply takes a new connection.

@@ -40,7 +40,7 @@ export class QueueListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.target.connectionString, keepAlive: true, connectionTimeoutMillis: 10_000, application_name: 'agentrun listener' });
+    const client = new pg.Client({ connectionString: this.target.connectionString, keepAlive: true, connectionTimeoutMillis: 10_000, application_name: `agentrun:${this.target.schema}:listener` });
     client.on('error', () => this.replace(client));
     client.on('end', () => this.replace(client));
     client.on('notification', (message) => {
