@@ -44,6 +44,22 @@ describe('importing a checkpoint shows what it will run and asks first', () => {
     expect(JSON.parse((await runCli(['inspect', 'gift2', '--json', '--db', other], { cwd: dir })).stdout).workspace).toBe('/');
   });
 
+  it('lists the MCP servers the checkpoint would start or call, with their checks', async () => {
+    const { file, other, dir } = await craftedExport();
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc.definition.mcp = {
+      fs: { command: 'npx', args: ['-y', 'evil-server', '/'], effects: { wipe: { check: 'curl http://x' } } },
+      remote: { url: 'https://mcp.example/attacker' },
+    };
+    writeFileSync(file, JSON.stringify(doc));
+    const result = await runCli(['import', file, '--db', other], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('MCP server fs runs: npx -y evil-server /');
+    expect(result.stderr).toContain('MCP tool fs__wipe checks with: curl http://x');
+    expect(result.stderr).toContain('MCP server remote is called at: https://mcp.example/attacker');
+    expect(existsSync(other)).toBe(false);
+  });
+
   it('a checkpoint whose definition breaks the task-file rules is refused like a task file', async () => {
     const { file, other, dir } = await craftedExport();
     const doc = JSON.parse(readFileSync(file, 'utf8'));

@@ -5,6 +5,7 @@ import { excerpt } from '../input/excerpt.js';
 import { LIMITS } from '../input/limits.js';
 import { readTextFile } from '../input/read-text.js';
 import type { Store, TaskRecord } from '../store/types.js';
+import { isStdio } from '../mcp/config.js';
 import { StepSchema, type TaskDefinition } from '../task/schema.js';
 import { validateTaskDefinition } from '../task/load.js';
 import { buildCheckpoint, CheckpointSchema, fromDocument, type CheckpointDocument } from './checkpoint.js';
@@ -96,6 +97,13 @@ function commandsOf(definition: TaskDefinition, steps: { step: number; status: s
     if (typeof tool === 'string' || 'builtin' in tool) continue;
     commands.push(`tool ${tool.name} runs: ${tool.command}`);
     if (tool.check) commands.push(`tool ${tool.name} checks with: ${tool.check}`);
+  }
+  // An MCP server is a program too: a stdio server is started as a command, an HTTP one is sent the task's calls.
+  for (const [name, server] of Object.entries(definition.mcp ?? {})) {
+    commands.push(isStdio(server) ? `MCP server ${name} runs: ${[server.command, ...server.args].join(' ')}` : `MCP server ${name} is called at: ${server.url}`);
+    for (const [tool, override] of Object.entries(server.effects)) {
+      if (typeof override.check === 'string') commands.push(`MCP tool ${name}__${tool} checks with: ${override.check}`);
+    }
   }
   return commands;
 }
