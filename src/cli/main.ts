@@ -32,7 +32,7 @@ function interruptSignal(): AbortSignal {
     received += 1;
     if (received === 1) {
       process.stderr.write(`agentrun: ${name} received, stopping at the next safe point (again to exit now)\n`);
-      controller.abort();
+      controller.abort(name);
     } else {
       process.exit(ExitCode.interrupted);
     }

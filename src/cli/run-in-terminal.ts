@@ -100,6 +100,6 @@ export function reportOutcome(task: TaskRecord, exitCode: number, json: boolean 
       ? nextStepHint({ ...task, status: 'needs-attention' }, waitingEffect)
       : runningElsewhere
         ? `${runningElsewhere} is running it now; follow it with: agentrun logs ${task.id} --follow`
-        : `continue with: agentrun resume ${task.id}`;
+        : nextStepHint(task);
   if (hint) output.info(style.bold(hint));
 }

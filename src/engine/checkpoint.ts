@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TaskNotFoundError } from '../errors.js';
-import type { Store, TaskBundle, TaskRecord, TurnRecord } from '../store/types.js';
+import type { RunRecord, Store, TaskBundle, TaskRecord, TurnRecord } from '../store/types.js';
 import { TASK_STATUSES } from '../store/types.js';
 import type { StepDefinition, TaskDefinition } from '../task/schema.js';
 import { unverifiedClaims } from './unverified-claims.js';
@@ -67,6 +67,33 @@ export const CheckpointSchema = z.object({
   updated_at: iso,
   finished_at: iso.nullable(),
   expires_at: iso.nullable(),
+  /** The task's run history (`inspect` shows it); not read back by `import`, where the task starts a history of its own. */
+  runs: z
+    .array(
+      z.object({
+        run: z.number().int().positive(),
+        owner: z.string(),
+        how: z.enum(['start', 'resume', 'takeover', 'force']),
+        started_at: iso,
+        ended_at: iso.nullable(),
+        ending: z.enum(['completed', 'failed', 'cancelled', 'needs-attention', 'interrupted', 'lease-lost', 'killed', 'error']).nullable(),
+        detail: z.string().nullable(),
+        steps_completed: z.number().int().min(0),
+        turns_paid: z.number().int().min(0),
+        turns_replayed: z.number().int().min(0).nullable(),
+        effects: z.number().int().min(0),
+        hook: z
+          .object({
+            command: z.string(),
+            status: z.enum(['pending', 'running', 'done', 'failed']),
+            exit_code: z.number().int().nullable(),
+            output: z.string().nullable(),
+            finished_at: iso.nullable(),
+          })
+          .nullable(),
+      }),
+    )
+    .optional(),
   journal: z.object({
     turns: z.array(
       z.object({
@@ -90,8 +117,31 @@ const toMsOrNull = (text: string | null) => (text === null ? null : Date.parse(t
 export async function buildCheckpoint(store: Store, taskId: string): Promise<CheckpointDocument> {
   const task = await store.getTask(taskId);
   if (!task) throw new TaskNotFoundError(taskId);
-  const [steps, notes, effects, turns] = await Promise.all([store.getSteps(taskId), store.getNotes(taskId), store.getEffects(taskId), store.getAllTurns(taskId)]);
-  return toDocument({ task, steps, notes, effects, turns });
+  const [steps, notes, effects, turns, runs] = await Promise.all([
+    store.getSteps(taskId),
+    store.getNotes(taskId),
+    store.getEffects(taskId),
+    store.getAllTurns(taskId),
+    store.getRuns(taskId),
+  ]);
+  return { ...toDocument({ task, steps, notes, effects, turns }), runs: runs.map(runJson) };
+}
+
+function runJson(r: RunRecord): NonNullable<CheckpointDocument['runs']>[number] {
+  return {
+    run: r.seq,
+    owner: r.owner,
+    how: r.how,
+    started_at: toIso(r.startedAt),
+    ended_at: toIsoOrNull(r.endedAt),
+    ending: r.ending,
+    detail: r.detail,
+    steps_completed: r.stepsCompleted,
+    turns_paid: r.turnsPaid,
+    turns_replayed: r.turnsReplayed,
+    effects: r.effects,
+    hook: r.hook && { command: r.hook.command, status: r.hook.status, exit_code: r.hook.exitCode, output: r.hook.output, finished_at: toIsoOrNull(r.hook.finishedAt) },
+  };
 }
 
 export function toDocument(bundle: TaskBundle): CheckpointDocument {

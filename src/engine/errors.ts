@@ -61,3 +61,10 @@ export class EffectStillRunningError extends AgentrunError {
     super(`the command of effect ${effectKey} (process group ${process}) is still running after SIGKILL; resume once it has ended`, ExitCode.interrupted);
   }
 }
+
+/** The task's `limits.deadline` passed before it finished: it stops as failed, reason `deadline`. */
+export class DeadlineExceededError extends AgentrunError {
+  constructor(readonly deadline: number) {
+    super(`deadline passed: the task had to finish by ${new Date(deadline).toISOString()} (limits.deadline)`, ExitCode.failed);
+  }
+}

@@ -14,6 +14,7 @@ export type RunEvent =
   | { type: 'retrying'; taskId: string; attempt: number; delayMs: number; reason: string }
   | { type: 'memory-recalled'; taskId: string; count: number }
   | { type: 'warning'; taskId: string; message: string }
+  | { type: 'hook'; taskId: string; event: string; command: string; ok: boolean; exitCode: number | null; output: string }
   | { type: 'task-finished'; taskId: string; status: TaskStatus; result: string | null; error: string | null };
 
 export type EventListener = (event: RunEvent) => void;

@@ -15,7 +15,8 @@ export type FailpointName =
   | 'before-outcome'
   | 'after-tool'
   | 'before-step-commit'
-  | 'after-step-commit';
+  | 'after-step-commit'
+  | 'after-finish';
 
 interface Armed {
   remaining: number;

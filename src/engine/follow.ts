@@ -21,7 +21,12 @@ export class TimelineReader {
   async read(): Promise<{ task: TaskRecord; entries: TimelineEntry[] }> {
     const task = await this.store.getTask(this.taskId);
     if (!task) throw new TaskNotFoundError(this.taskId);
-    const [steps, effects, notes] = await Promise.all([this.store.getSteps(this.taskId), this.store.getEffects(this.taskId), this.store.getNotes(this.taskId)]);
+    const [steps, effects, notes, runs] = await Promise.all([
+      this.store.getSteps(this.taskId),
+      this.store.getEffects(this.taskId),
+      this.store.getNotes(this.taskId),
+      this.store.getRuns(this.taskId),
+    ]);
     await this.readTurns('plan', 0);
     for (const step of steps) {
       if (this.settledSteps.has(step.n)) continue;
@@ -30,7 +35,7 @@ export class TimelineReader {
     }
     await this.readTurns('final', 0);
     const turns = [...this.turns.values()].flat();
-    return { task, entries: buildTimeline({ task, steps, turns, effects, notes }) };
+    return { task, entries: buildTimeline({ task, steps, turns, effects, notes, runs }) };
   }
 
   private async readTurns(phase: TurnPhase, step: number): Promise<void> {

@@ -1,5 +1,7 @@
 import { ExitCode, TaskLeasedError } from '../errors.js';
 import type { Store, TaskRecord } from '../store/types.js';
+import { leaseOwner } from './lease.js';
+import { settleAll } from './run-history.js';
 import { runTask, type RunOptions } from './runner.js';
 import { isSweepable } from './task-state.js';
 
@@ -30,6 +32,8 @@ export async function resumeAll(
   store: Store,
   options: { limit?: number; concurrency: number; run: Omit<RunOptions, 'store' | 'taskId'> },
 ): Promise<ResumeAllResult> {
+  // First what crashes left half-done outside any resumable task: runs nobody ended, hooks nobody ran.
+  await settleAll(store, options.run.onEvent ?? (() => {}), options.run.owner ?? leaseOwner());
   const queue = await resumableTasks(store, options.limit);
   const outcomes: ResumeAllResult['outcomes'] = [];
   const worker = async () => {

@@ -1,18 +1,21 @@
 import { AgentrunError, CancelRequestedError, DatabaseBusyError, DatabaseUnavailableError, DiskFullError, ExitCode, LeaseLostError, TaskNotFoundError, UsageError } from '../errors.js';
 import type { LlmClient } from '../llm/client.js';
 import { DEFAULT_ENDPOINT_PROFILE } from '../llm/types.js';
-import type { StepRecord, Store, TaskRecord } from '../store/types.js';
+import type { RunEnding, StepRecord, Store, TaskRecord } from '../store/types.js';
 import { McpToolRejectedError } from '../mcp/errors.js';
 import type { McpPool } from '../mcp/server-pool.js';
 import type { Tool } from '../tools/types.js';
 import { runCommandStep } from './command-step.js';
 import type { RecalledMemory } from './context.js';
-import { BudgetExceededError, NeedsAttentionError, PlanInvalidError, RunStoppedError, StepFailedError } from './errors.js';
+import { BudgetExceededError, DeadlineExceededError, NeedsAttentionError, PlanInvalidError, RunStoppedError, StepFailedError } from './errors.js';
 import type { EventListener } from './events.js';
 import { failpoint } from './failpoints.js';
 import { compileFinalResult } from './final-result.js';
 import { Lease, leaseOwner, leaseTimingFromEnv, type LeaseTiming } from './lease.js';
 import type { StepOutput } from './llm-step.js';
+import { deadlineAt, watchDeadline } from './deadline.js';
+import { deliverHooks } from './hooks.js';
+import { RunRecorder, settleTask } from './run-history.js';
 import { journaledEndpoint } from './llm-turns.js';
 import { throwIfStopped, type AskPerson, type RunContext } from './run-context.js';
 import { cancelRun, completeTask, failTask, failTaskAtStep, pauseTask } from './transitions.js';
@@ -50,6 +53,8 @@ export interface RunOutcome {
   exitCode: ExitCode;
   /** When the task needs a person: the key of the effect waiting for a decision. */
   waitingEffect?: string;
+  /** This run stopped because another runner took the task over; the task is theirs now. */
+  leaseLost?: boolean;
 }
 
 /**
@@ -59,14 +64,18 @@ export interface RunOutcome {
  */
 export async function runTask(options: RunOptions): Promise<RunOutcome> {
   const { store, taskId } = options;
-  const emit: EventListener = options.onEvent ?? (() => {});
   const initial = await store.getTask(taskId);
   if (!initial) throw new TaskNotFoundError(taskId);
-  if (initial.status === 'completed' || initial.status === 'cancelled') return { task: initial, exitCode: ExitCode.ok };
+  const owner = options.owner ?? leaseOwner();
+  if (initial.status === 'completed' || initial.status === 'cancelled') {
+    // Nothing to run; but a run that died right after finishing it may have left its hook to run.
+    await settleTask(store, taskId, options.onEvent ?? (() => {}), owner);
+    return { task: initial, exitCode: ExitCode.ok };
+  }
   if (initial.prunedAt !== null) throw prunedError(taskId);
 
   const lease = await Lease.acquire(store, taskId, {
-    owner: options.owner ?? leaseOwner(),
+    owner,
     timing: options.timing ?? leaseTimingFromEnv(),
     force: options.force,
     currentHolder: initial.leaseOwner,
@@ -80,13 +89,21 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
     if (task.prunedAt !== null) throw prunedError(taskId);
     return { task, exitCode: ExitCode.ok };
   }
+  // From here on this process runs the task: the run history records it, and how it ends.
+  const history = await RunRecorder.begin(store, { before: initial, held: task, owner, forced: Boolean(options.force) });
+  const emit: EventListener = history.listen(options.onEvent ?? (() => {}));
+  // A hook an earlier run's transition called for, if that run died before running it.
+  await deliverHooks(store, task, emit);
   const controller = new AbortController();
-  let stopReason: RunStoppedError | LeaseLostError | undefined;
-  const stop = (reason: RunStoppedError | LeaseLostError) => {
+  let stopReason: RunStoppedError | LeaseLostError | DeadlineExceededError | undefined;
+  const stop = (reason: RunStoppedError | LeaseLostError | DeadlineExceededError) => {
     stopReason ??= reason;
     controller.abort(stopReason);
   };
   const onSignal = () => stop(new RunStoppedError('signal', 'interrupted by a signal; resume to continue'));
+  // Past the task's deadline the run stops (a command in flight is killed) and the task fails, reason `deadline`.
+  const due = deadlineAt(task);
+  const unwatchDeadline = due === undefined ? () => {} : watchDeadline(due, () => stop(new DeadlineExceededError(due)));
   if (options.signal?.aborted) onSignal();
   options.signal?.addEventListener('abort', onSignal, { once: true });
   let progress: string | undefined;
@@ -127,32 +144,59 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
 
   // Servers start on first use and all stop when this run ends, however it ends.
   const mcp = hasMcpServers(task) ? await createMcpPool(store, task) : undefined;
+  let outcome: RunOutcome | undefined;
   try {
-    // Whether or not this run needs a server, none that a killed run left may keep running.
-    await mcp?.stopLeftovers();
-    await store.setDurability(options.sharedStore ? 'full' : task.definition.durability);
-    emit({ type: 'task-started', taskId, resumed: task.status !== 'planning' || task.stepCount > 0, goal: task.goal });
-    const finalResult = await runSteps(ctx, options.memory, mcp);
-    await completeTask(store, lease.fence(), task, finalResult);
-    const finished = (await store.getTask(taskId))!;
-    if (options.memory && task.definition.memory.write) {
-      // The task is completed whatever happens here: a memory that cannot be written is worth a warning, not a status.
-      // Only the run whose fenced completion committed gets here, once: a completed task is never taken over.
-      try {
-        await options.memory.remember(finished, llm);
-      } catch (error) {
-        emit({ type: 'warning', taskId, message: `could not write the task's findings to memory: ${(error as Error).message}` });
-      }
-    }
-    emit({ type: 'task-finished', taskId, status: 'completed', result: finalResult, error: null });
-    return { task: finished, exitCode: ExitCode.ok };
+    outcome = await runUnderLease();
   } catch (error) {
-    return await settleStop(ctx, error, stopReason);
+    await history.end('error', error instanceof Error ? error.message : String(error));
+    throw error;
   } finally {
     options.signal?.removeEventListener('abort', onSignal);
     await mcp?.close();
+    unwatchDeadline();
+    if (outcome) await history.end(...runEnding(outcome, stopReason, options.signal));
     await lease.release();
   }
+  // After letting go, so a hook may itself run agentrun on the task; it never changes the outcome.
+  if (outcome && !outcome.leaseLost) await deliverHooks(store, (await store.getTask(taskId)) ?? task, emit);
+  return outcome;
+
+  /** The run itself, under the lease: every way it stops becomes an outcome; only an internal error is thrown. */
+  async function runUnderLease(): Promise<RunOutcome> {
+    try {
+      // Whether or not this run needs a server, none that a killed run left may keep running.
+      await mcp?.stopLeftovers();
+      await store.setDurability(options.sharedStore ? 'full' : task.definition.durability);
+      emit({ type: 'task-started', taskId, resumed: task.status !== 'planning' || task.stepCount > 0, goal: task.goal });
+      const finalResult = await runSteps(ctx, options.memory, mcp);
+      await completeTask(store, lease.fence(), task, finalResult);
+      failpoint('after-finish');
+      const finished = (await store.getTask(taskId))!;
+      if (options.memory && task.definition.memory.write) {
+        // The task is completed whatever happens here: a memory that cannot be written is worth a warning, not a status.
+        // Only the run whose fenced completion committed gets here, once: a completed task is never taken over.
+        try {
+          await options.memory.remember(finished, llm);
+        } catch (error) {
+          emit({ type: 'warning', taskId, message: `could not write the task's findings to memory: ${(error as Error).message}` });
+        }
+      }
+      emit({ type: 'task-finished', taskId, status: 'completed', result: finalResult, error: null });
+      return { task: finished, exitCode: ExitCode.ok };
+    } catch (error) {
+      return await settleStop(ctx, error, stopReason);
+    }
+  }
+}
+
+/** How a run that returned an outcome ended, for the run history: the task's status, or why this runner stopped. */
+function runEnding(outcome: RunOutcome, stopReason: RunStoppedError | LeaseLostError | DeadlineExceededError | undefined, signal: AbortSignal | undefined): [RunEnding, string | null] {
+  if (outcome.leaseLost) return ['lease-lost', outcome.task.error];
+  const status = outcome.task.status;
+  if (status === 'completed' || status === 'failed' || status === 'cancelled' || status === 'needs-attention') return [status, outcome.task.error];
+  // Stopped by SIGINT/SIGTERM: the entry point aborts with the signal's name.
+  if (stopReason instanceof RunStoppedError && stopReason.why === 'signal') return ['interrupted', typeof signal?.reason === 'string' ? signal.reason : 'a signal'];
+  return ['interrupted', outcome.task.error];
 }
 
 async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined, mcp: McpPool | undefined): Promise<string> {
@@ -233,7 +277,7 @@ async function nextAttempt(ctx: RunContext, step: StepRecord): Promise<{ attempt
  * Records why the run ended early and maps it to an exit code, in one fenced transition. Unexpected errors keep the
  * task resumable. A runner that lost its lease, or cannot reach the database, writes nothing.
  */
-async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppedError | LeaseLostError | undefined): Promise<RunOutcome> {
+async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppedError | LeaseLostError | DeadlineExceededError | undefined): Promise<RunOutcome> {
   // An error raised because we aborted (e.g. the SDK's abort error) is really the stop reason.
   const cause = stopReason && ctx.signal.aborted ? stopReason : error;
   try {
@@ -283,7 +327,7 @@ async function leftAsItWas(ctx: RunContext, cause: LeaseLostError | DatabaseBusy
   const { task, emit } = ctx;
   emit({ type: 'task-finished', taskId: task.id, status: 'interrupted', result: null, error: cause.message });
   const current = cause instanceof LeaseLostError ? await ctx.store.getTask(task.id).catch(() => undefined) : undefined;
-  return { task: { ...(current ?? task), status: 'interrupted', error: cause.message }, exitCode: ExitCode.interrupted };
+  return { task: { ...(current ?? task), status: 'interrupted', error: cause.message }, exitCode: ExitCode.interrupted, leaseLost: cause instanceof LeaseLostError };
 }
 
 function prunedError(taskId: string): UsageError {
@@ -302,6 +346,7 @@ async function createMcpPool(store: Store, task: TaskRecord): Promise<McpPool> {
 }
 
 function failureReason(error: AgentrunError): string {
+  if (error instanceof DeadlineExceededError) return 'deadline';
   if (error instanceof BudgetExceededError) return 'budget';
   if (error instanceof PlanInvalidError) return 'plan';
   if (error instanceof McpToolRejectedError) return 'mcp';

@@ -1,4 +1,4 @@
-import type { EffectRecord, NoteRecord, StepRecord, TaskRecord, TurnPhase, TurnRecord } from '../store/types.js';
+import type { EffectRecord, NoteRecord, RunEnding, RunRecord, StepRecord, TaskRecord, TurnPhase, TurnRecord } from '../store/types.js';
 
 /**
  * A task's history as dated entries, rebuilt from what the store keeps (steps, LLM turns, effects, notes): what
@@ -7,6 +7,8 @@ import type { EffectRecord, NoteRecord, StepRecord, TaskRecord, TurnPhase, TurnR
  */
 export type TimelineEntry = { id: string; at: number; taskId: string } & (
   | { type: 'task-created'; goal: string }
+  | { type: 'run-began'; run: number; owner: string; how: RunRecord['how'] }
+  | { type: 'run-ended'; run: number; owner: string; ending: RunEnding; detail: string | null; stepsCompleted: number; turnsPaid: number; turnsReplayed: number | null; effects: number }
   | { type: 'step-started'; step: number; total: number; name: string; attempt: number }
   | { type: 'step-completed'; step: number; total: number; name: string; result: string }
   | { type: 'step-failed'; step: number; total: number; name: string; error: string }
@@ -22,13 +24,21 @@ export interface TimelineSources {
   turns: Pick<TurnRecord, 'phase' | 'step' | 'turn' | 'promptTokens' | 'completionTokens' | 'createdAt'>[];
   effects: EffectRecord[];
   notes: NoteRecord[];
+  runs: RunRecord[];
 }
 
 /** The entries in time order (ties keep the order they are listed in here: Array.sort is stable). */
-export function buildTimeline({ task, steps, turns, effects, notes }: TimelineSources): TimelineEntry[] {
+export function buildTimeline({ task, steps, turns, effects, notes, runs }: TimelineSources): TimelineEntry[] {
   const taskId = task.id;
   const total = steps.length;
   const entries: TimelineEntry[] = [{ id: 'created', at: task.createdAt, taskId, type: 'task-created', goal: task.goal }];
+  for (const r of runs) {
+    entries.push({ id: `run-${r.seq}-began`, at: r.startedAt, taskId, type: 'run-began', run: r.seq, owner: r.owner, how: r.how });
+    if (r.endedAt !== null && r.ending !== null) {
+      const { ending, detail, stepsCompleted, turnsPaid, turnsReplayed, effects } = r;
+      entries.push({ id: `run-${r.seq}-ended`, at: r.endedAt, taskId, type: 'run-ended', run: r.seq, owner: r.owner, ending, detail, stepsCompleted, turnsPaid, turnsReplayed, effects });
+    }
+  }
   for (const s of steps) {
     if (s.startedAt !== null) entries.push({ id: `step-${s.n}-started`, at: s.startedAt, taskId, type: 'step-started', step: s.n, total, name: s.name, attempt: Math.max(1, s.attempts) });
     if (s.status === 'completed' && s.finishedAt !== null) {
@@ -46,7 +56,8 @@ export function buildTimeline({ task, steps, turns, effects, notes }: TimelineSo
     entries.push({ id: `effect-${e.key}-${e.status}`, at: e.updatedAt, taskId, type: 'tool-call', step: e.step, key: e.key, tool: e.tool, args: e.args, status: e.status, output: e.output });
   }
   for (const n of notes) entries.push({ id: `note-${n.seq}`, at: n.createdAt, taskId, type: 'note', kind: n.kind, step: n.step, text: n.text });
-  if (task.status !== 'planning' && task.status !== 'running') {
+  // How the task stands once settled; an interruption is told by the run that was interrupted.
+  if (task.status === 'completed' || task.status === 'failed' || task.status === 'cancelled' || task.status === 'needs-attention') {
     entries.push({ id: `finished-${task.status}-${task.finishedAt ?? task.updatedAt}`, at: task.finishedAt ?? task.updatedAt, taskId, type: 'task-finished', status: task.status, result: task.result, error: task.error });
   }
   return entries.sort((a, b) => a.at - b.at);

@@ -15,9 +15,12 @@ export function finishing(task: Pick<TaskRecord, 'definition'>, now = Date.now()
   return { finishedAt: now, expiresAt: now + task.definition.retention };
 }
 
-/** The run finished every step and compiled its result. */
+/**
+ * The run finished every step and compiled its result — unless a cancel was requested meanwhile (during the last
+ * step or the final-result call): then the write is refused (CancelRequestedError) and the run ends cancelled.
+ */
 export async function completeTask(store: Store, fence: LeaseFence, task: TaskRecord, result: string): Promise<void> {
-  await store.updateTask(task.id, { status: 'completed', result, currentStep: null, ...finishing(task) }, { fence });
+  await store.updateTask(task.id, { status: 'completed', result, currentStep: null, ...finishing(task) }, { fence, refuseIfCancelled: true });
 }
 
 /** A step failed (its command, or out of turns): the step and the task, together. */

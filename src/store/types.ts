@@ -210,10 +210,11 @@ export interface Store {
   getTask(id: string): Promise<TaskRecord | undefined>;
   listTasks(query?: TaskQuery): Promise<TaskRecord[]>;
   /**
-   * Patches the task. With a fence: only while the run holds the lease (else LeaseLostError). With a guard: only if
-   * it holds, returning false otherwise. Both are checked in the write's own transaction.
+   * Patches the task. With a fence: only while the run holds the lease (else LeaseLostError), and with
+   * `refuseIfCancelled` only while no cancel was requested (else CancelRequestedError). With a guard: only if it holds,
+   * returning false otherwise. All are checked in the write's own transaction.
    */
-  updateTask(id: string, patch: TaskPatch, condition?: { fence: LeaseFence } | { guard: TaskGuard }): Promise<boolean>;
+  updateTask(id: string, patch: TaskPatch, condition?: { fence: LeaseFence; refuseIfCancelled?: boolean } | { guard: TaskGuard }): Promise<boolean>;
 
   /**
    * Every write below that takes a `LeaseFence` happens only while that lease is held (owner and epoch), checked
@@ -293,7 +294,74 @@ export interface Store {
    * somebody runs is never deleted from under them); false (and nothing deleted) otherwise.
    */
   deleteTask(id: string, guard: TaskGuard): Promise<boolean>;
+
+  /** Records that a run began; returns its number (one more than the task's last). */
+  beginRun(run: NewRun): Promise<number>;
+  /** Records how a run ended. Only the first end counts: a run already ended is left as it is. */
+  endRun(taskId: string, seq: number, end: RunEnd): Promise<void>;
+  /** The task's runs, first first. */
+  getRuns(taskId: string): Promise<RunRecord[]>;
+  /** Runs, of any task, with no end yet or with a hook still pending: what `resume --all` settles. */
+  listUnsettledRuns(limit: number): Promise<RunRecord[]>;
+  /** Moves a pending hook to running; false if it was not pending (someone else took it, or it ran). */
+  claimHook(taskId: string, seq: number): Promise<boolean>;
+  /** Records how a hook that was running ended. */
+  finishHook(taskId: string, seq: number, result: { status: 'done' | 'failed'; exitCode: number | null; output: string; finishedAt: number }): Promise<void>;
 }
+
+/** How a run came to hold the task: its first run, a resume, taking over from a runner that died, or --force. */
+export type RunHow = 'start' | 'resume' | 'takeover' | 'force';
+/**
+ * How a run ended. `killed`: its process vanished (kill -9, crash, reboot) and a later run found it so;
+ * `lease-lost`: another runner took the task over (--force, or an expired lease); `error`: an internal error.
+ */
+export type RunEnding = 'completed' | 'failed' | 'cancelled' | 'needs-attention' | 'interrupted' | 'lease-lost' | 'killed' | 'error';
+
+/** One process's run of a task, from taking its lease to letting go (or dying). */
+export interface RunRecord {
+  taskId: string;
+  /** 1, 2, … per task. */
+  seq: number;
+  /** "host:pid" of the runner. */
+  owner: string;
+  how: RunHow;
+  startedAt: number;
+  /** Null while it runs, and for a killed run until a later one notices; then its last sign of life. */
+  endedAt: number | null;
+  ending: RunEnding | null;
+  /** The signal, the error, or who noticed the run was gone. */
+  detail: string | null;
+  stepsCompleted: number;
+  /** LLM requests sent and paid for in this run. */
+  turnsPaid: number;
+  /** LLM turns taken from the journal instead of sent again; null when not known (a killed run). */
+  turnsReplayed: number | null;
+  /** Side effects (tool calls, `run:` commands) carried out to an outcome in this run. */
+  effects: number;
+  /** The task's completed steps and LLM requests when the run began: what a killed run did is the difference. */
+  baseCompleted: number;
+  baseRequests: number;
+  /** The hook (task file `on:`) the run's ending called for, and its delivery: run once, never twice. */
+  hook: HookRecord | null;
+}
+
+/** pending: to run; running: started (if its runner died then, it is not run again); done/failed: its exit. */
+export type HookStatus = 'pending' | 'running' | 'done' | 'failed';
+export interface HookRecord {
+  command: string;
+  status: HookStatus;
+  exitCode: number | null;
+  /** The end of what it printed, bounded. */
+  output: string | null;
+  finishedAt: number | null;
+}
+export type NewRun = Pick<RunRecord, 'taskId' | 'owner' | 'how' | 'startedAt' | 'baseCompleted' | 'baseRequests'>;
+export type RunEnd = Pick<RunRecord, 'ending' | 'detail' | 'stepsCompleted' | 'turnsPaid' | 'turnsReplayed' | 'effects'> & {
+  endedAt: number;
+  ending: RunEnding;
+  /** A hook command to run for this ending: recorded as pending with the end, in the same write. */
+  hookCommand?: string | null;
+};
 
 /** Everything a task is, as stored: what export writes, import reads back, and fork derives a new task from. */
 export interface TaskBundle {

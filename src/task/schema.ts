@@ -7,6 +7,36 @@ import { duration, timerDuration } from './duration.js';
 const text = (max: number = LIMITS.fieldChars) => z.string().max(max, `longer than the limit of ${max} characters`);
 const count = (max: number) => z.number().int().max(max, `at most ${max}`);
 
+/**
+ * When a task must be done by: a duration from its creation (as above: `2h`, `90m`) or an absolute time
+ * (`2026-11-25T06:00:00Z`, an ISO date-time). Stored as `{ afterMs }` or `{ at }` (ms since the epoch).
+ */
+export const deadline = z.union([z.number(), z.string()]).transform((value, ctx): { afterMs: number } | { at: number } => {
+  if (typeof value === 'string' && /^\d{4}-\d\d-\d\d/.test(value.trim())) {
+    const at = Date.parse(value);
+    if (Number.isNaN(at)) {
+      ctx.addIssue({ code: 'custom', message: `expected an ISO date-time like "2026-11-25T06:00:00Z", got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return { at };
+  }
+  const afterMs = parseDuration(value);
+  if (afterMs === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration like "2h" or "90m", or a date-time like "2026-11-25T06:00:00Z", got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return { afterMs };
+});
+
+/** The transitions a task file can attach a command to (`on:`), run once when the task reaches them. */
+export const HOOK_EVENTS = ['completed', 'failed', 'needs-attention'] as const;
+export type HookEvent = (typeof HOOK_EVENTS)[number];
+export const HooksSchema = z.strictObject({
+  completed: text().min(1).optional(),
+  failed: text().min(1).optional(),
+  'needs-attention': text().min(1).optional(),
+});
+
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'use letters, digits, "_" and "-" (max 64)');
 
 export const BUILTIN_TOOLS = ['read_file', 'list_files', 'write_file', 'shell', 'http_get'] as const;
@@ -52,6 +82,8 @@ export const LimitsSchema = z.strictObject({
   stepTimeout: timerDuration.default(600_000),
   llmTimeout: timerDuration.default(120_000),
   toolOutputBytes: count(LIMITS.toolOutputBytes).positive().default(8192),
+  /** Past it the task stops as failed, reason `deadline`. */
+  deadline: deadline.optional(),
 });
 
 export const RetrySchema = z.strictObject({
@@ -83,6 +115,7 @@ export const TaskFileSchema = z.strictObject({
   durability: z.enum(['full', 'normal']).default('full'),
   memory: MemorySchema.default(MemorySchema.parse({})),
   retention: duration.default(7 * 86_400_000),
+  on: HooksSchema.optional(),
 }).check((ctx) => {
   const { plan, limits } = ctx.value;
   if (plan && plan.length > limits.maxSteps) {

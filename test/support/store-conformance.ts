@@ -306,6 +306,51 @@ export function testStore(subject: StoreUnderTest): void {
       expect(await store.deleteTask('missing', { idle: true })).toBe(false);
     });
 
+    it('keeps a task\'s runs in order; a run ends once; gc keeps them, delete removes them', async () => {
+      await store.createTask(newTask('t1'));
+      const run = { taskId: 't1', how: 'start' as const, baseCompleted: 0, baseRequests: 0 };
+      expect(await store.beginRun({ ...run, owner: 'host:1', startedAt: 1000 })).toBe(1);
+      expect(await store.beginRun({ ...run, owner: 'host:2', how: 'takeover', startedAt: 2000, baseCompleted: 1, baseRequests: 3 })).toBe(2);
+      const end = { endedAt: 1500, ending: 'killed' as const, detail: 'gone', stepsCompleted: 1, turnsPaid: 3, turnsReplayed: null, effects: 2 };
+      await store.endRun('t1', 1, end);
+      // A second end (say the killed run's own late word) changes nothing.
+      await store.endRun('t1', 1, { ...end, endedAt: 9999, ending: 'completed', detail: null });
+      const runs = await store.getRuns('t1');
+      expect(runs).toEqual([
+        { taskId: 't1', seq: 1, owner: 'host:1', how: 'start', startedAt: 1000, ...end, baseCompleted: 0, baseRequests: 0, hook: null },
+        { taskId: 't1', seq: 2, owner: 'host:2', how: 'takeover', startedAt: 2000, endedAt: null, ending: null, detail: null, stepsCompleted: 0, turnsPaid: 0, turnsReplayed: null, effects: 0, baseCompleted: 1, baseRequests: 3, hook: null },
+      ]);
+      expect(await store.getRuns('other')).toEqual([]);
+      await store.updateTask('t1', { status: 'completed' });
+      expect(await store.pruneTask('t1', { idle: true })).toBe(true);
+      expect(await store.getRuns('t1')).toHaveLength(2);
+      expect(await store.deleteTask('t1', { idle: true })).toBe(true);
+      expect(await store.getRuns('t1')).toEqual([]);
+    });
+
+    it('records a run\'s hook as pending with its end, lets one claimer run it, and keeps how it ended', async () => {
+      await store.createTask(newTask('t1'));
+      await store.createTask(newTask('t2'));
+      const run = { how: 'start' as const, owner: 'host:1', startedAt: 1000, baseCompleted: 0, baseRequests: 0 };
+      await store.beginRun({ ...run, taskId: 't1' });
+      await store.beginRun({ ...run, taskId: 't2' });
+      // t2's run is open (its process may have died): unsettled too.
+      const end = { endedAt: 1500, ending: 'completed' as const, detail: null, stepsCompleted: 1, turnsPaid: 0, turnsReplayed: 0, effects: 0 };
+      await store.endRun('t1', 1, { ...end, hookCommand: './notify.sh' });
+      expect((await store.listUnsettledRuns(10)).map((r) => r.taskId).sort()).toEqual(['t1', 't2']);
+      expect((await store.getRuns('t1'))[0]!.hook).toEqual({ command: './notify.sh', status: 'pending', exitCode: null, output: null, finishedAt: null });
+      expect(await store.claimHook('t1', 1)).toBe(true);
+      expect(await store.claimHook('t1', 1)).toBe(false);
+      expect((await store.listUnsettledRuns(10)).map((r) => r.taskId)).toEqual(['t2']);
+      await store.finishHook('t1', 1, { status: 'failed', exitCode: 7, output: 'no mail server', finishedAt: 1600 });
+      expect((await store.getRuns('t1'))[0]!.hook).toEqual({ command: './notify.sh', status: 'failed', exitCode: 7, output: 'no mail server', finishedAt: 1600 });
+      // A run ended without a hook has none; a second end does not add one.
+      await store.endRun('t2', 1, end);
+      await store.endRun('t2', 1, { ...end, hookCommand: 'late' });
+      expect((await store.getRuns('t2'))[0]!.hook).toBeNull();
+      expect(await store.listUnsettledRuns(10)).toEqual([]);
+    });
+
     it('updates only the fields a patch names', async () => {
       await store.createTask(newTask('t1'));
       await store.updateTask('t1', { status: 'completed', result: 'done!', finishedAt: 5, expiresAt: 10, cancelRequested: true });

@@ -7,7 +7,7 @@ import { output } from '../output.js';
 import { renderCheckpoint } from '../render/checkpoint.js';
 import { nextStepHint } from '../render/next-step.js';
 import { styleFor } from '../render/style.js';
-import { isResumable } from '../../engine/task-state.js';
+import { hasLiveLease, isResumable } from '../../engine/task-state.js';
 import { statusLabel } from '../render/status-label.js';
 import { withStore } from '../with-store.js';
 import type { InspectOptions } from '../commands/inspect.js';
@@ -32,6 +32,7 @@ export async function run(options: InspectOptions): Promise<number> {
       now,
       statusLabel: statusLabel(task, now),
       resumable: isResumable(task, now),
+      liveOwner: hasLiveLease(task, now) ? task.leaseOwner : null,
       pruned: task.prunedAt === null ? undefined : { at: task.prunedAt, completed: task.completedCount, steps: task.stepCount },
     };
     output.result(renderCheckpoint(doc, view));

@@ -2,11 +2,14 @@ import path from 'node:path';
 import { TaskDefinitionMismatchError, UsageError } from '../../errors.js';
 import { definitionDifferences } from '../../engine/definition-diff.js';
 import { loadMcpConfigFile, mergeMcpServers } from '../../mcp/config-file.js';
+import { leaseOwner } from '../../engine/lease.js';
+import { settleTask } from '../../engine/run-history.js';
+import { plainProgress } from '../render/progress.js';
 import { createTask } from '../../engine/create-task.js';
 import { DEFAULT_QUEUE } from '../../engine/ids.js';
 import { assertLlmConfigured } from '../../llm/client.js';
 import { definitionFromGoal, loadTaskFile } from '../../task/load.js';
-import type { TaskDefinition } from '../../task/schema.js';
+import { deadline, HOOK_EVENTS, type TaskDefinition } from '../../task/schema.js';
 import { applyToolChoice } from '../../task/tool-choice.js';
 import { isInteractive } from '../interactive.js';
 import { output } from '../output.js';
@@ -29,7 +32,7 @@ export async function run(options: StartOptions): Promise<number> {
     goal = await askForGoal(options);
   }
   // Validate everything before the database is touched: a bad task file writes nothing.
-  const loaded = options.task ? loadTaskFile(options.task) : definitionFromGoal(goal);
+  const loaded = withFlags(options.task ? loadTaskFile(options.task) : definitionFromGoal(goal), options);
   const definition = withMcpConfig(applyToolChoice(loaded, { tools: options.tools, workspace: options.workspace }, { bareGoal: !options.task, cwd: process.cwd() }), options);
   const model = options.model ?? process.env.AGENTRUN_MODEL;
   const queue = options.queue ?? (options.detach ? DEFAULT_QUEUE : undefined);
@@ -48,6 +51,8 @@ export async function run(options: StartOptions): Promise<number> {
         if (differences.length > 0) throw new TaskDefinitionMismatchError(existing.id, differences);
       }
       if (existing?.status === 'completed') {
+        // A run that died right after completing it may have left its hook to run: run it now, once.
+        await settleTask(store, existing.id, plainProgress().onEvent, leaseOwner());
         reportOutcome(existing, 0, options.json);
         return 0;
       }
@@ -92,4 +97,24 @@ function withMcpConfig(definition: TaskDefinition, options: StartOptions): TaskD
 /** A task with no fixed plan, or with an LLM step in it, will call the LLM. */
 function needsLlm(definition: TaskDefinition): boolean {
   return !definition.plan || definition.plan.some((step) => !step.run);
+}
+
+/** `--deadline` and `--on` over what the task file says (flags win), validated as the task file's fields are. */
+function withFlags(definition: TaskDefinition, options: Pick<StartOptions, 'deadline' | 'on'>): TaskDefinition {
+  let result = definition;
+  if (options.deadline !== undefined) {
+    const parsed = deadline.safeParse(options.deadline);
+    if (!parsed.success) throw new UsageError(`--deadline: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    result = { ...result, limits: { ...result.limits, deadline: parsed.data } };
+  }
+  for (const spec of options.on ?? []) {
+    const at = spec.indexOf('=');
+    const event = spec.slice(0, Math.max(0, at)).trim();
+    const command = spec.slice(at + 1).trim();
+    if (at < 0 || !(HOOK_EVENTS as readonly string[]).includes(event) || !command) {
+      throw new UsageError(`--on takes EVENT=COMMAND with EVENT one of ${HOOK_EVENTS.join(', ')}, got "${spec}"`);
+    }
+    result = { ...result, on: { ...result.on, [event]: command } };
+  }
+  return result;
 }

@@ -102,6 +102,7 @@ function summary(t: TaskRecord, now: number) {
     lease_owner: t.leaseOwner,
     resumable: isResumable(t, now),
     pruned: t.prunedAt !== null,
+    cancel_requested: t.cancelRequested,
     created_at: new Date(t.createdAt).toISOString(),
     updated_at: new Date(t.updatedAt).toISOString(),
   };

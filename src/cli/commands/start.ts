@@ -16,6 +16,8 @@ function declare(program: Program) {
     .option('--priority <n>', 'with --queue/--detach: higher runs first (default 0)')
     .option('--mcp-config <file>', "add the MCP servers of a .mcp.json (Claude Code / Cursor shape) to the task's")
     .option('--workspace-mcp', "add the MCP servers of the workspace's .mcp.json (never read unless asked)")
+    .option('--deadline <when>', 'fail the task (reason deadline) if not done by then: a duration from now (2h, 90m) or a date-time (as limits.deadline)')
+    .option('--on <event=command>', 'run a command when the task becomes completed, failed or needs-attention (repeatable; as on: in a task file)', (spec: string, specs: string[] | undefined) => [...(specs ?? []), spec])
     .addOption(sharedOptions.db())
     .addOption(sharedOptions.json())
     .addOption(sharedOptions.noInput())
@@ -31,6 +33,7 @@ function declare(program: Program) {
         'agentrun start --task tasks/nightly.yaml --id nightly-2026-11-24',
         'agentrun start --task tasks/nightly.yaml --queue nightly   # a worker runs it',
         'agentrun start --task tasks/nightly.yaml --mcp-config .mcp.json',
+        'agentrun start --task tasks/nightly.yaml --deadline 5h --on failed=\'mail -s "$AGENTRUN_TASK_ID failed" ops < /dev/null\'',
       ),
     );
 }

@@ -7,6 +7,7 @@ import { renderTable } from './table.js';
 import { ago, duration } from './time.js';
 
 type PlanStep = CheckpointDocument['plan'][number];
+type Run = NonNullable<CheckpointDocument['runs']>[number];
 type Effect = CheckpointDocument['effects'][number];
 
 export interface CheckpointView {
@@ -18,6 +19,8 @@ export interface CheckpointView {
   statusLabel?: string;
   /** Whether the task can be resumed now: its first unfinished step is marked "resumes here". */
   resumable?: boolean;
+  /** The runner holding the task now, if one does: its run has no end yet and is still going. */
+  liveOwner?: string | null;
   /** For a task whose journals gc removed: when, and how far it had got (the summary row keeps the counts). */
   pruned?: { at: number; completed: number; steps: number };
 }
@@ -38,13 +41,19 @@ export function renderCheckpoint(doc: CheckpointDocument, view: CheckpointView =
   // Why it stopped, whole: it may end in the effect key a person needs.
   if (doc.error) lines.push(...wrap(doc.error, width - 9).map((l, i) => `${i === 0 ? label(doc.status === 'failed' ? 'Error' : 'Reason') : ' '.repeat(9)}${l}`));
   const tokens = doc.usage.prompt_tokens + doc.usage.completion_tokens;
-  const stepTime = doc.plan.reduce((sum, s) => sum + (stepMs(s) ?? 0), 0);
+  const spans = runSpans(doc.runs ?? [], now, view.liveOwner ?? null);
+  const stepTime = doc.plan.reduce((sum, s) => sum + (stepMs(s, spans) ?? 0), 0);
   lines.push(
     `${label('Usage')}${count(tokens)} tokens (${count(doc.usage.prompt_tokens)} in / ${count(doc.usage.completion_tokens)} out, ${doc.usage.requests} requests)` +
       `${stepTime > 0 ? ` · ${duration(stepTime)} in steps` : ''}${doc.usage.requests > 0 ? ` · model ${doc.model ?? 'default'}` : ''}`,
   );
   const times = [`created ${shortIso(doc.created_at)}`, `updated ${ago(Date.parse(doc.updated_at), now)}`];
   if (doc.finished_at) times.push(`finished ${shortIso(doc.finished_at)}`);
+  const limits = doc.definition.limits as { deadline?: { at: number } | { afterMs: number } } | undefined;
+  if (limits?.deadline) {
+    const due = 'at' in limits.deadline ? limits.deadline.at : Date.parse(doc.created_at) + limits.deadline.afterMs;
+    times.push(`deadline ${shortIso(new Date(due).toISOString())}`);
+  }
   lines.push(`${label('Time')}${style.dim(times.join(' · '))}`);
 
   if (view.pruned) {
@@ -57,7 +66,7 @@ export function renderCheckpoint(doc: CheckpointDocument, view: CheckpointView =
   }
   const resumesAt = view.resumable ? doc.plan.find((s) => s.status !== 'completed')?.step : undefined;
   for (const step of doc.plan) {
-    const facts = stepFacts(step, now, doc.status === 'running' && view.resumable !== true);
+    const facts = stepFacts(step, now, doc.status === 'running' && view.resumable !== true, spans);
     const here = step.step === resumesAt ? style.yellow('  ← resumes here') : '';
     lines.push(`  ${mark(style, step.status)} ${step.step}. ${step.name}  ${style.dim(facts)}${here}`);
     const result = doc.results[String(step.step)];
@@ -65,6 +74,12 @@ export function renderCheckpoint(doc: CheckpointDocument, view: CheckpointView =
     if (step.status === 'failed' && step.error) lines.push(`       ${style.red(fit(withoutStepPrefix(step.error), 7))}`);
   }
 
+  if (doc.runs && doc.runs.length > 0) {
+    lines.push('', `${style.bold('Runs')} ${style.dim('(each process that ran the task)')}`);
+    const rows = doc.runs.map((r, i) => [String(r.run), r.how, r.owner, shortIso(r.started_at), runTook(r, spans[i]), paintEnding(style, r), style.dim(runDid(r))]);
+    const table = renderTable(['RUN', 'HOW', 'WHO', 'BEGAN', 'TOOK', 'ENDED', 'DID'].map((h) => style.dim(h)), rows, { flex: 5, width: width - 2 });
+    lines.push(...table.split('\n').map((l) => `  ${l}`));
+  }
   if (doc.decisions.length > 0) {
     lines.push('', style.bold('Decisions'));
     for (const d of doc.decisions) {
@@ -145,9 +160,9 @@ function paintEffect(style: Style, status: Effect['status']): string {
 }
 
 /** "run · 1.2s · 3,210 tokens · 2 attempts". A step still running shows how long it has been going. */
-function stepFacts(step: PlanStep, now: number, live: boolean): string {
+function stepFacts(step: PlanStep, now: number, live: boolean, spans: Span[]): string {
   const facts: string[] = [step.kind];
-  const took = stepMs(step);
+  const took = stepMs(step, spans);
   if (took !== undefined) facts.push(duration(took));
   else if (step.status === 'running' && step.started_at) facts.push(live ? `running for ${duration(now - Date.parse(step.started_at))}` : `started ${ago(Date.parse(step.started_at), now)}`);
   const tokens = step.tokens.prompt + step.tokens.completion;
@@ -156,9 +171,57 @@ function stepFacts(step: PlanStep, now: number, live: boolean): string {
   return facts.join(' · ');
 }
 
-function stepMs(step: PlanStep): number | undefined {
+/** When a process was running the task: each run from its start to its end (or its last sign of life, if killed). */
+type Span = { from: number; to: number };
+
+function runSpans(runs: Run[], now: number, liveOwner: string | null): Span[] {
+  return runs.map((r) => {
+    const from = Date.parse(r.started_at);
+    // No end yet: the live holder's run goes on until now; a dead one not yet noticed showed no life after it began.
+    const to = r.ended_at ? Date.parse(r.ended_at) : r.owner === liveOwner ? now : from;
+    return { from, to };
+  });
+}
+
+/**
+ * Time actually spent on a step: from its start to its end, counting only while some run was alive. A step killed
+ * mid-way and resumed later does not count the time nothing ran. Without a run history (an imported task), the
+ * plain difference.
+ */
+function stepMs(step: PlanStep, spans: Span[]): number | undefined {
   if (!step.started_at || !step.finished_at || step.status === 'running') return undefined;
-  return Math.max(0, Date.parse(step.finished_at) - Date.parse(step.started_at));
+  const from = Date.parse(step.started_at);
+  const to = Date.parse(step.finished_at);
+  if (spans.length === 0) return Math.max(0, to - from);
+  return spans.reduce((sum, s) => sum + Math.max(0, Math.min(to, s.to) - Math.max(from, s.from)), 0);
+}
+
+function runTook(run: Run, span: Span | undefined): string {
+  if (!span || (!run.ended_at && span.to === span.from)) return '';
+  return `${run.ended_at ? '' : '≥'}${duration(span.to - span.from)}`;
+}
+
+function paintEnding(style: Style, run: Run): string {
+  if (!run.ending) return style.cyan('running');
+  const text = run.ending === 'interrupted' && run.detail?.startsWith('SIG') ? `interrupted (${run.detail})` : run.ending;
+  if (run.ending === 'completed') return style.green(text);
+  if (run.ending === 'failed' || run.ending === 'killed' || run.ending === 'error') return style.red(text);
+  return style.yellow(text);
+}
+
+const HOOK_STATE: Record<NonNullable<Run['hook']>['status'], (hook: NonNullable<Run['hook']>) => string> = {
+  pending: () => 'hook pending',
+  running: () => 'hook started, outcome unknown',
+  done: () => 'hook ran',
+  failed: (hook) => `hook failed (${hook.output ?? `exit ${hook.exit_code}`})`,
+};
+
+function runDid(run: Run): string {
+  const parts = [`${run.steps_completed} ${run.steps_completed === 1 ? 'step' : 'steps'}`];
+  if (run.turns_paid > 0 || (run.turns_replayed ?? 0) > 0) parts.push(`${run.turns_paid} turns paid${run.turns_replayed ? `, ${run.turns_replayed} replayed` : ''}`);
+  if (run.effects > 0) parts.push(`${run.effects} ${run.effects === 1 ? 'effect' : 'effects'}`);
+  if (run.hook) parts.push(HOOK_STATE[run.hook.status](run.hook));
+  return parts.join(' · ');
 }
 
 function stepRef(step: number | null): string {

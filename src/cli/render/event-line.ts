@@ -34,6 +34,10 @@ function describe(event: RunEvent): string | undefined {
       return `warning: ${event.message}`;
     case 'memory-recalled':
       return `recalled ${event.count} memories from earlier tasks`;
+    case 'hook':
+      return event.ok
+        ? `hook on ${event.event} ran: ${oneLine(event.command, 80)}`
+        : `hook on ${event.event} failed (${oneLine(event.output, 200)}); the task stays ${event.event}: ${oneLine(event.command, 80)}`;
     case 'task-finished':
       return event.status === 'completed' ? 'completed' : `${event.status}: ${event.error ?? ''}`;
   }

@@ -12,6 +12,8 @@ export function nextStepHint(task: Pick<TaskRecord, 'id' | 'status' | 'reason' |
       ? `approve with: agentrun approve ${task.id} ${key}   (or --deny), then: agentrun resume ${task.id}`
       : `decide with: agentrun resolve ${task.id} ${key} --retry|--done|--skip, then: agentrun resume ${task.id}`;
   }
+  // Past its deadline a resume would only fail again: there is nothing to run.
+  if (task.status === 'failed' && task.reason === 'deadline') return undefined;
   if (isResumable(task)) return `continue with: agentrun resume ${task.id}`;
   return undefined;
 }

@@ -140,6 +140,12 @@ class SpinnerView implements ProgressView {
         this.step = undefined;
         return;
       }
+      case 'hook': {
+        // Hooks run after the run's end, when the live view has stopped: a plain line of its own.
+        const symbol = event.ok ? style.green('✓') : style.yellow('!');
+        process.stderr.write(`${symbol} ${event.ok ? `hook on ${event.event} ran` : style.yellow(`hook on ${event.event} failed: ${oneLine(event.output, this.room(30))}`)}\n`);
+        return;
+      }
       case 'task-finished':
         if (this.step && event.status !== 'completed') {
           this.persist(style.yellow('■'), style.yellow(`step ${this.step.n}/${this.step.total} ${this.step.name} — stopped (${event.status}) after ${duration(Date.now() - this.step.startedAt)}`));

@@ -1,5 +1,13 @@
 import type { TimelineEntry } from '../../engine/timeline.js';
+import type { RunHow } from '../../store/types.js';
 import { oneLine, withoutStepPrefix } from './event-line.js';
+
+const RUN_HOW: Record<RunHow, string> = {
+  start: 'started the task',
+  resume: 'resumed it',
+  takeover: 'took it over from a runner that was gone',
+  force: 'took it over with --force',
+};
 
 /** One line per timeline entry, in the shape of the progress lines a run prints: timestamp, task id, what happened. */
 export function timelineLine(entry: TimelineEntry): string {
@@ -10,6 +18,14 @@ function describe(entry: TimelineEntry): string {
   switch (entry.type) {
     case 'task-created':
       return `created: ${oneLine(entry.goal, 100)}`;
+    case 'run-began':
+      return `run ${entry.run} began: ${entry.owner} ${RUN_HOW[entry.how]}`;
+    case 'run-ended': {
+      const did = [`${entry.stepsCompleted} ${entry.stepsCompleted === 1 ? 'step' : 'steps'}`, `${entry.turnsPaid} LLM turns paid`];
+      if (entry.turnsReplayed) did.push(`${entry.turnsReplayed} replayed`);
+      if (entry.effects) did.push(`${entry.effects} ${entry.effects === 1 ? 'effect' : 'effects'}`);
+      return `run ${entry.run} ended: ${entry.ending}${entry.detail ? ` (${oneLine(entry.detail, 160)})` : ''}; ${did.join(', ')}`;
+    }
     case 'step-started':
       return `step ${entry.step}/${entry.total} started: ${entry.name}${entry.attempt > 1 ? ` (attempt ${entry.attempt})` : ''}`;
     case 'step-completed':

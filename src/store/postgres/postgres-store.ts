@@ -6,8 +6,11 @@ import type {
   LeaseFence,
   LeaseResult,
   NewEffect,
+  NewRun,
   NewTask,
   NoteRecord,
+  RunEnd,
+  RunRecord,
   StepCompletion,
   StepRecord,
   Store,
@@ -22,7 +25,7 @@ import type {
   WorkerRecord,
 } from '../types.js';
 import type { StepDefinition } from '../../task/schema.js';
-import { toEffect, toNote, toStep, toTask, toTurn, toWorker } from '../sqlite/rows.js';
+import { toEffect, toNote, toRun, toStep, toTask, toTurn, toWorker } from '../sqlite/rows.js';
 import { QueueListener, queueChannel } from './queue-listener.js';
 import { parsePostgresUrl } from './connection-url.js';
 import { assertHeld, fenceSql, guardSql } from './fence.js';
@@ -113,20 +116,20 @@ export class PostgresStore implements Store {
     return rows.map(toTask);
   }
 
-  async updateTask(id: string, patch: TaskPatch, condition?: { fence: LeaseFence } | { guard: TaskGuard }): Promise<boolean> {
+  async updateTask(id: string, patch: TaskPatch, condition?: { fence: LeaseFence; refuseIfCancelled?: boolean } | { guard: TaskGuard }): Promise<boolean> {
     const p = new SqlParams();
     const sets = Object.entries(patch)
       .filter(([, value]) => value !== undefined)
       .map(([key, value]) => `${PATCH_COLUMNS[key as keyof TaskPatch]} = ${p.add(value)}`);
     let holds = 'true';
     let also = '';
-    if (condition && 'fence' in condition) ({ holds, renew: also } = fenceSql(condition.fence, p));
+    if (condition && 'fence' in condition) ({ holds, renew: also } = fenceSql(condition.fence, p, { refuseIfCancelled: condition.refuseIfCancelled }));
     else if (condition) ({ holds, take: also } = guardSql(condition.guard, p));
     const { rowCount } = await this.pool.query(
       `UPDATE tasks SET ${[...sets, `updated_at = ${NOW_MS}`].join(', ')}${also} WHERE id = ${p.add(id)} AND ${holds}`,
       p.values,
     );
-    if (condition && 'fence' in condition) await assertHeld(this.pool, condition.fence, rowCount ?? 0);
+    if (condition && 'fence' in condition) await assertHeld(this.pool, condition.fence, rowCount ?? 0, { refuseIfCancelled: condition.refuseIfCancelled });
     return rowCount === 1;
   }
 
@@ -389,6 +392,52 @@ export class PostgresStore implements Store {
 
   async watchQueue(queue: string, onWork: () => void): Promise<() => Promise<void>> {
     return QueueListener.start(this.pool.target, queueChannel(this.pool.target.schema), queue, onWork);
+  }
+
+  async beginRun(run: NewRun): Promise<number> {
+    // One statement: the next number and the row together, so two runs of a task cannot take the same number.
+    const { rows } = await this.pool.query<{ seq: number }>(
+      `INSERT INTO runs (task_id, seq, owner, how, started_at, base_completed, base_requests)
+       SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6 FROM runs WHERE task_id = $1
+       RETURNING seq`,
+      [run.taskId, run.owner, run.how, run.startedAt, run.baseCompleted, run.baseRequests],
+    );
+    return Number(rows[0]!.seq);
+  }
+
+  async endRun(taskId: string, seq: number, end: RunEnd): Promise<void> {
+    await this.pool.query(
+      `UPDATE runs SET ended_at = $3, ending = $4, detail = $5, steps_completed = $6, turns_paid = $7, turns_replayed = $8, effects = $9,
+              hook_command = $10, hook_status = $11
+       WHERE task_id = $1 AND seq = $2 AND ended_at IS NULL`,
+      [taskId, seq, end.endedAt, end.ending, end.detail, end.stepsCompleted, end.turnsPaid, end.turnsReplayed, end.effects, end.hookCommand ?? null, end.hookCommand ? 'pending' : null],
+    );
+  }
+
+  async listUnsettledRuns(limit: number): Promise<RunRecord[]> {
+    const { rows } = await this.pool.query(`SELECT * FROM runs WHERE ended_at IS NULL OR hook_status = 'pending' LIMIT $1`, [limit]);
+    return rows.map(toRun);
+  }
+
+  async claimHook(taskId: string, seq: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`UPDATE runs SET hook_status = 'running' WHERE task_id = $1 AND seq = $2 AND hook_status = 'pending'`, [taskId, seq]);
+    return rowCount === 1;
+  }
+
+  async finishHook(taskId: string, seq: number, result: { status: 'done' | 'failed'; exitCode: number | null; output: string; finishedAt: number }): Promise<void> {
+    await this.pool.query(`UPDATE runs SET hook_status = $3, hook_exit = $4, hook_output = $5, hook_at = $6 WHERE task_id = $1 AND seq = $2 AND hook_status = 'running'`, [
+      taskId,
+      seq,
+      result.status,
+      result.exitCode,
+      result.output,
+      result.finishedAt,
+    ]);
+  }
+
+  async getRuns(taskId: string): Promise<RunRecord[]> {
+    const { rows } = await this.pool.query('SELECT * FROM runs WHERE task_id = $1 ORDER BY seq', [taskId]);
+    return rows.map(toRun);
   }
 
   async releaseLease(fence: LeaseFence): Promise<void> {

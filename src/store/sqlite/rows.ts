@@ -1,4 +1,4 @@
-import type { EffectRecord, NoteRecord, StepRecord, TaskRecord, TurnRecord, WorkerRecord } from '../types.js';
+import type { EffectRecord, HookStatus, NoteRecord, RunRecord, StepRecord, TaskRecord, TurnRecord, WorkerRecord } from '../types.js';
 
 /** A row as better-sqlite3 returns it; column names are the schema's snake_case. */
 export type Row = Record<string, unknown>;
@@ -110,5 +110,34 @@ export function toWorker(row: Row): WorkerRecord {
     running: num(row.running),
     startedAt: num(row.started_at),
     heartbeatAt: num(row.heartbeat_at),
+  };
+}
+
+export function toRun(row: Row): RunRecord {
+  return {
+    taskId: str(row.task_id),
+    seq: num(row.seq),
+    owner: str(row.owner),
+    how: str(row.how) as RunRecord['how'],
+    startedAt: num(row.started_at),
+    endedAt: numOrNull(row.ended_at),
+    ending: strOrNull(row.ending) as RunRecord['ending'],
+    detail: strOrNull(row.detail),
+    stepsCompleted: num(row.steps_completed),
+    turnsPaid: num(row.turns_paid),
+    turnsReplayed: numOrNull(row.turns_replayed),
+    effects: num(row.effects),
+    baseCompleted: num(row.base_completed),
+    baseRequests: num(row.base_requests),
+    hook:
+      row.hook_command === null || row.hook_command === undefined
+        ? null
+        : {
+            command: str(row.hook_command),
+            status: str(row.hook_status) as HookStatus,
+            exitCode: numOrNull(row.hook_exit),
+            output: strOrNull(row.hook_output),
+            finishedAt: numOrNull(row.hook_at),
+          },
   };
 }

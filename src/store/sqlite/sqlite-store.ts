@@ -7,8 +7,11 @@ import type {
   LeaseFence,
   LeaseResult,
   NewEffect,
+  NewRun,
   NewTask,
   NoteRecord,
+  RunEnd,
+  RunRecord,
   StepCompletion,
   StepRecord,
   Store,
@@ -25,7 +28,7 @@ import type {
 import { TASK_STATUSES } from '../types.js';
 import { busyTimeoutMs, openDatabase, type OpenDatabaseOptions } from './open-database.js';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
-import { toEffect, toNote, toStep, toTask, toTurn, toWorker, type Row } from './rows.js';
+import { toEffect, toNote, toRun, toStep, toTask, toTurn, toWorker, type Row } from './rows.js';
 import { preparedStatements } from './prepared.js';
 
 const DAY_MS = 86_400_000;
@@ -108,7 +111,7 @@ export class SqliteStore implements Store {
     return (this.sql(sql).all(...params) as Row[]).map(toTask);
   }
 
-  async updateTask(id: string, patch: TaskPatch, condition?: { fence: LeaseFence } | { guard: TaskGuard }): Promise<boolean> {
+  async updateTask(id: string, patch: TaskPatch, condition?: { fence: LeaseFence; refuseIfCancelled?: boolean } | { guard: TaskGuard }): Promise<boolean> {
     const entries = Object.entries(patch).filter(([, value]) => value !== undefined) as [keyof TaskPatch, unknown][];
     const sets = entries.map(([key]) => `${PATCH_COLUMNS[key]} = ?`);
     const values = entries.map(([, value]) => (typeof value === 'boolean' ? Number(value) : value));
@@ -263,10 +266,10 @@ export class SqliteStore implements Store {
   }
 
   /** Inside a transaction: does the run's fence or the caller's guard still hold? A lost fence throws instead. */
-  private holds(id: string, condition: { fence: LeaseFence } | { guard: TaskGuard } | undefined, now: number): boolean {
+  private holds(id: string, condition: { fence: LeaseFence; refuseIfCancelled?: boolean } | { guard: TaskGuard } | undefined, now: number): boolean {
     if (!condition) return true;
     if ('fence' in condition) {
-      this.holdFence(condition.fence, now);
+      this.holdFence(condition.fence, now, { refuseIfCancelled: condition.refuseIfCancelled });
       return true;
     }
     const { guard } = condition;
@@ -438,6 +441,69 @@ export class SqliteStore implements Store {
   async listWorkers(aliveWithinMs: number): Promise<WorkerRecord[]> {
     const rows = this.sql('SELECT * FROM workers WHERE heartbeat_at >= ? ORDER BY started_at, id').all(Date.now() - aliveWithinMs) as Row[];
     return rows.map(toWorker);
+  }
+
+  async beginRun(run: NewRun): Promise<number> {
+    return this.write(() => {
+      const { next } = this.sql('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM runs WHERE task_id = ?').get(run.taskId) as { next: number };
+      this.sql('INSERT INTO runs (task_id, seq, owner, how, started_at, base_completed, base_requests) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        run.taskId,
+        next,
+        run.owner,
+        run.how,
+        run.startedAt,
+        run.baseCompleted,
+        run.baseRequests,
+      );
+      return next;
+    });
+  }
+
+  async endRun(taskId: string, seq: number, end: RunEnd): Promise<void> {
+    this.write(() =>
+      this.sql(
+        `UPDATE runs SET ended_at = ?, ending = ?, detail = ?, steps_completed = ?, turns_paid = ?, turns_replayed = ?, effects = ?,
+                hook_command = ?, hook_status = ?
+         WHERE task_id = ? AND seq = ? AND ended_at IS NULL`,
+      ).run(
+        end.endedAt,
+        end.ending,
+        end.detail,
+        end.stepsCompleted,
+        end.turnsPaid,
+        end.turnsReplayed,
+        end.effects,
+        end.hookCommand ?? null,
+        end.hookCommand ? 'pending' : null,
+        taskId,
+        seq,
+      ),
+    );
+  }
+
+  async listUnsettledRuns(limit: number): Promise<RunRecord[]> {
+    return (this.sql(`SELECT * FROM runs WHERE ended_at IS NULL OR hook_status = 'pending' LIMIT ?`).all(limit) as Row[]).map(toRun);
+  }
+
+  async claimHook(taskId: string, seq: number): Promise<boolean> {
+    return this.write(() => this.sql(`UPDATE runs SET hook_status = 'running' WHERE task_id = ? AND seq = ? AND hook_status = 'pending'`).run(taskId, seq).changes === 1);
+  }
+
+  async finishHook(taskId: string, seq: number, result: { status: 'done' | 'failed'; exitCode: number | null; output: string; finishedAt: number }): Promise<void> {
+    this.write(() =>
+      this.sql(`UPDATE runs SET hook_status = ?, hook_exit = ?, hook_output = ?, hook_at = ? WHERE task_id = ? AND seq = ? AND hook_status = 'running'`).run(
+        result.status,
+        result.exitCode,
+        result.output,
+        result.finishedAt,
+        taskId,
+        seq,
+      ),
+    );
+  }
+
+  async getRuns(taskId: string): Promise<RunRecord[]> {
+    return (this.sql('SELECT * FROM runs WHERE task_id = ? ORDER BY seq').all(taskId) as Row[]).map(toRun);
   }
 
   async releaseLease(fence: LeaseFence): Promise<void> {
