@@ -72,7 +72,9 @@ describe('agentrun logs --follow', () => {
     const events = followed.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(events[0]).toMatchObject({ task_id: 'doomed', type: 'task-created', goal: 'wait for the gate' });
     expect(events.find((e) => e.type === 'step-failed')).toMatchObject({ step: 2, name: 'gate' });
-    expect(events.at(-1)).toMatchObject({ type: 'task-finished', status: 'failed' });
+    expect(events.find((e) => e.type === 'task-finished')).toMatchObject({ status: 'failed' });
+    // The run's end comes last: how it ended and what it did.
+    expect(events.at(-1)).toMatchObject({ type: 'run-ended', run: 1, ending: 'failed', steps_completed: 1 });
     expect(events.every((e) => typeof e.at === 'string' && !Number.isNaN(Date.parse(e.at)))).toBe(true);
   });
 
@@ -111,7 +113,8 @@ describe('agentrun logs of an LLM task', () => {
     expect(text).toMatch(/^step 1 tool write_file done \[llm:1:1:1\] \{"path":"notes.md","content":"hi"\}/m);
     expect(text).toContain('discovery (step 1): the notes file was missing');
     expect(text).toMatch(/^final result turn 1: LLM answered/m);
-    expect(text.trim().split('\n').at(-1)).toBe('completed');
+    expect(text).toMatch(/^completed$/m);
+    expect(text.trim().split('\n').at(-1)).toMatch(/^run 1 ended: completed; 1 step, 4 LLM turns paid, \d+ effects$/);
   });
 });
 

@@ -286,6 +286,30 @@ describe('in a terminal', () => {
     }
   });
 
+  it('delete asks on a terminal: no keeps the task, yes deletes it', async () => {
+    expect((await runCli(['start', '--task', helloTask(dir, 0), '--id', 'old', '--db', db], { cwd: dir })).code).toBe(0);
+    const no = openPane(['delete', 'old', '--db', db], { cwd: dir });
+    try {
+      await no.waitFor('Delete task old (completed, 4/4 steps) and all its journals? (y/N)');
+      no.keys('Enter');
+      expect(await no.exitCode()).toBe(0);
+    } finally {
+      no.kill();
+    }
+    expect((await runCli(['inspect', 'old', '--db', db], { cwd: dir })).code).toBe(0);
+    const yes = openPane(['delete', 'old', '--db', db], { cwd: dir });
+    try {
+      await yes.waitFor('(y/N)');
+      yes.type('y');
+      yes.keys('Enter');
+      expect(await yes.exitCode()).toBe(0);
+      expect(yes.screen()).toContain('deleted task old');
+    } finally {
+      yes.kill();
+    }
+    expect((await runCli(['inspect', 'old', '--db', db], { cwd: dir })).code).toBe(2);
+  });
+
   it('confirm asks on a terminal and returns the answer', async () => {
     const script = `import('${path.join(REPO_ROOT, 'dist/cli/prompts.js')}').then(async (m) => console.log('answer:', await m.confirm('Remove 3 journals?', {})))`;
     const pane = openPane([], { cwd: dir, node: ['--input-type=module', '-e', quote(script)] });

@@ -56,10 +56,10 @@ function args(ws: Workspace, first: boolean): string[] {
   return first ? ['start', '--task', 'task.yaml', '--id', 'torture', '--db', ws.db] : ['resume', 'torture', '--db', ws.db];
 }
 
-/** The checkpoint without what legitimately differs between runs: times and the workspace path. */
+/** The checkpoint without what legitimately differs between runs: times, the workspace path, and the run history (the kills). */
 function comparable(doc: Record<string, unknown>): unknown {
   return JSON.parse(
-    JSON.stringify(doc, (key, value) => (['created_at', 'updated_at', 'finished_at', 'expires_at', 'started_at', 'at', 'workspace'].includes(key) ? undefined : value)),
+    JSON.stringify(doc, (key, value) => (['created_at', 'updated_at', 'finished_at', 'expires_at', 'started_at', 'at', 'workspace', 'runs'].includes(key) ? undefined : value)),
   );
 }
 
@@ -183,5 +183,12 @@ describe('kill -9 torture', () => {
 
     // The final checkpoint is the one an uninterrupted run produces.
     expect(comparable(doc)).toEqual(expected);
+    // And the run history tells the story: the kills are runs found killed (a kill before a run took the lease leaves
+    // none), and the last run completed.
+    const endings = (doc.runs as { ending: string }[]).map((r) => r.ending);
+    expect(endings.at(-1)).toBe('completed');
+    const killed = endings.filter((e) => e === 'killed').length;
+    expect(killed).toBeGreaterThan(0);
+    expect(killed).toBeLessThanOrEqual(kills);
   });
 });

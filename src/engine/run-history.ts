@@ -1,7 +1,7 @@
 import type { EffectRecord, RunEnding, RunHow, RunRecord, Store, TaskRecord } from '../store/types.js';
 import type { EventListener } from './events.js';
 import { deliverHooks, hookCommandFor } from './hooks.js';
-import { hasLiveLease } from './task-state.js';
+import { hasLiveLease, isStale } from './task-state.js';
 
 /**
  * The history of a task's runs: each run is recorded when it takes the lease and when it lets go. A run that never
@@ -29,7 +29,8 @@ export class RunRecorder {
     const displacedLive = options.forced && before.leaseOwner !== null && before.leaseOwner !== owner && hasLiveLease(before, now);
     const open = runs.filter((r) => r.endedAt === null);
     await closeAbandoned(store, before, open, { noticedBy: owner, spare: displacedLive ? before.leaseOwner : null });
-    const how: RunHow = runs.length === 0 ? 'start' : displacedLive ? 'force' : open.length > 0 ? 'takeover' : 'resume';
+    // A takeover: the task was left running by a runner that is gone (whether or not `resume --all` already ended its run).
+    const how: RunHow = runs.length === 0 ? 'start' : displacedLive ? 'force' : isStale(before, now) ? 'takeover' : 'resume';
     const started = { taskId: held.id, owner, how, startedAt: now, baseCompleted: held.completedCount, baseRequests: held.usage.requests };
     const seq = await store.beginRun(started);
     return new RunRecorder(store, { ...started, seq });
