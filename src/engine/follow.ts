@@ -50,10 +50,11 @@ export class TimelineReader {
 
 /**
  * Whether a follower can stop: nothing will happen to the task without a person or a new runner. A task that is
- * `planning` with no lease has not been picked up yet (just created, or queued), so that one is waited for.
+ * `queued`, or `planning` with no lease, has not been picked up yet: that one is waited for.
  */
 export function followEnds(task: TaskRecord, now = Date.now()): boolean {
-  if (task.status === 'planning' && task.leaseOwner === null) return false;
+  // Waiting for a worker to take it (queued), or created and not yet picked up.
+  if (task.status === 'queued' || (task.status === 'planning' && task.leaseOwner === null)) return false;
   if (task.status === 'running' || task.status === 'planning') return isStale(task, now);
   return !hasLiveLease(task, now);
 }
