@@ -148,17 +148,26 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
   try {
     outcome = await runUnderLease();
   } catch (error) {
-    await history.end('error', error instanceof Error ? error.message : String(error));
+    await history.end('error', error instanceof Error ? error.message : String(error)).catch(() => {});
     throw error;
   } finally {
     options.signal?.removeEventListener('abort', onSignal);
     await mcp?.close();
     unwatchDeadline();
-    if (outcome) await history.end(...runEnding(outcome, stopReason, options.signal));
+    // The history never changes how the run ends: an end that cannot be written (the database went away) is found
+    // later, like a killed run's.
+    if (outcome) await history.end(...runEnding(outcome, stopReason, options.signal)).catch(() => {});
     await lease.release();
   }
-  // After letting go, so a hook may itself run agentrun on the task; it never changes the outcome.
-  if (outcome && !outcome.leaseLost) await deliverHooks(store, (await store.getTask(taskId)) ?? task, emit);
+  // After letting go, so a hook may itself run agentrun on the task; it never changes the outcome. One that could
+  // not be delivered now stays pending for the next command that settles the task (resume --all).
+  if (outcome && !outcome.leaseLost) {
+    try {
+      await deliverHooks(store, (await store.getTask(taskId)) ?? task, emit);
+    } catch (error) {
+      emit({ type: 'warning', taskId, message: `could not run the task's hook now (${(error as Error).message}); resume --all runs it later` });
+    }
+  }
   return outcome;
 
   /** The run itself, under the lease: every way it stops becomes an outcome; only an internal error is thrown. */
