@@ -128,7 +128,9 @@ describe('cancel racing a runner', () => {
         expect(cancel.stdout, what).toBe(`task ${id} cancelled\n`);
         expect(row.status, what).toBe('cancelled');
         expect([0, 1], `${what}: ${resumed.stderr}`).toContain(resumed.code);
-        expect(steps.length, what).toBeLessThan(3);
+        // A cancel that arrives during the last step is honoured too: every step may have run, the task is still
+        // cancelled, never completed.
+        expect(steps.length, what).toBeLessThanOrEqual(3);
       } else if (cancel.code === 1) {
         expect(cancel.stdout, what).toContain('its runner finished it first (completed)');
         expect(row.status, what).toBe('completed');
