@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LIMITS } from '../input/limits.js';
 import { McpServersSchema } from '../mcp/config.js';
-import { duration, timerDuration } from './duration.js';
+import { duration, parseDuration, timerDuration } from './duration.js';
 
 /** Text with a length limit that says what the limit is (docs/task-files.md lists them). */
 const text = (max: number = LIMITS.fieldChars) => z.string().max(max, `longer than the limit of ${max} characters`);
