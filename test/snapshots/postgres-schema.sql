@@ -1,4 +1,4 @@
--- versions: 1, 2, 3, 4
+-- versions: 1, 2, 3, 4, 5
 effects.key text NOT NULL
 effects.task_id text NOT NULL
 effects.step integer NOT NULL
@@ -48,6 +48,25 @@ notes.text text NOT NULL
 notes.reasoning text
 notes.step integer
 notes.created_at bigint NOT NULL
+runs.task_id text NOT NULL
+runs.seq integer NOT NULL
+runs.owner text NOT NULL
+runs.how text NOT NULL
+runs.started_at bigint NOT NULL
+runs.ended_at bigint
+runs.ending text
+runs.detail text
+runs.steps_completed integer NOT NULL DEFAULT 0
+runs.turns_paid integer NOT NULL DEFAULT 0
+runs.turns_replayed integer
+runs.effects integer NOT NULL DEFAULT 0
+runs.base_completed integer NOT NULL
+runs.base_requests integer NOT NULL
+runs.hook_command text
+runs.hook_status text
+runs.hook_exit integer
+runs.hook_output text
+runs.hook_at bigint
 schema_version.version integer NOT NULL
 schema_version.applied_at bigint NOT NULL
 steps.task_id text NOT NULL
@@ -117,6 +136,11 @@ memory_sources memory_sources_pkey: PRIMARY KEY (memory_id, task_id)
 notes notes_kind_check: CHECK ((kind = ANY (ARRAY['decision'::text, 'discovery'::text])))
 notes notes_pkey: PRIMARY KEY (task_id, seq)
 notes notes_task_id_fkey: FOREIGN KEY (task_id) REFERENCES tasks(id) ON DELETE CASCADE
+runs runs_ending_check: CHECK ((ending = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text, 'needs-attention'::text, 'interrupted'::text, 'lease-lost'::text, 'killed'::text, 'error'::text])))
+runs runs_hook_status_check: CHECK ((hook_status = ANY (ARRAY['pending'::text, 'running'::text, 'done'::text, 'failed'::text])))
+runs runs_how_check: CHECK ((how = ANY (ARRAY['start'::text, 'resume'::text, 'takeover'::text, 'force'::text])))
+runs runs_pkey: PRIMARY KEY (task_id, seq)
+runs runs_task_id_fkey: FOREIGN KEY (task_id) REFERENCES tasks(id) ON DELETE CASCADE
 schema_version schema_version_pkey: PRIMARY KEY (version)
 steps steps_pkey: PRIMARY KEY (task_id, n)
 steps steps_task_id_fkey: FOREIGN KEY (task_id) REFERENCES tasks(id) ON DELETE CASCADE
@@ -136,6 +160,7 @@ CREATE UNIQUE INDEX memory_recalls_pkey ON memory_recalls USING btree (memory_id
 CREATE INDEX memory_sources_by_task ON memory_sources USING btree (task_id)
 CREATE UNIQUE INDEX memory_sources_pkey ON memory_sources USING btree (memory_id, task_id)
 CREATE UNIQUE INDEX notes_pkey ON notes USING btree (task_id, seq)
+CREATE UNIQUE INDEX runs_pkey ON runs USING btree (task_id, seq)
 CREATE UNIQUE INDEX schema_version_pkey ON schema_version USING btree (version)
 CREATE UNIQUE INDEX steps_pkey ON steps USING btree (task_id, n)
 CREATE UNIQUE INDEX task_definitions_pkey ON task_definitions USING btree (task_id)

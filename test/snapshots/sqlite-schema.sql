@@ -1,4 +1,4 @@
--- versions: 1, 2, 3, 7
+-- versions: 1, 2, 3, 4, 7
 
 -- index effects_by_task
 CREATE INDEX effects_by_task ON effects (task_id, step, turn, call);
@@ -118,6 +118,31 @@ CREATE TABLE notes (
   reasoning  TEXT,
   step       INTEGER,
   created_at INTEGER NOT NULL,
+  PRIMARY KEY (task_id, seq)
+) WITHOUT ROWID;
+
+-- table runs
+CREATE TABLE runs (
+  task_id         TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+  seq             INTEGER NOT NULL,
+  owner           TEXT NOT NULL,
+  how             TEXT NOT NULL CHECK (how IN ('start', 'resume', 'takeover', 'force')),
+  started_at      INTEGER NOT NULL,
+  ended_at        INTEGER,
+  ending          TEXT CHECK (ending IN ('completed', 'failed', 'cancelled', 'needs-attention', 'interrupted', 'lease-lost', 'killed', 'error')),
+  detail          TEXT,
+  steps_completed INTEGER NOT NULL DEFAULT 0,
+  turns_paid      INTEGER NOT NULL DEFAULT 0,
+  turns_replayed  INTEGER,
+  effects         INTEGER NOT NULL DEFAULT 0,
+  base_completed  INTEGER NOT NULL,
+  base_requests   INTEGER NOT NULL,
+  -- The hook (task file "on:") its ending calls for, delivered once: pending, then running, then done or failed.
+  hook_command    TEXT,
+  hook_status     TEXT CHECK (hook_status IN ('pending', 'running', 'done', 'failed')),
+  hook_exit       INTEGER,
+  hook_output     TEXT,
+  hook_at         INTEGER,
   PRIMARY KEY (task_id, seq)
 ) WITHOUT ROWID;
 
