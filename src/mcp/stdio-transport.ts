@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { deserializeMessage, serializeMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 
@@ -6,6 +7,14 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
 /** How much of the server's stderr is kept, so a server that dies can say why. */
 const STDERR_TAIL_BYTES = 4096;
+/**
+ * The server starts behind a gate, as journaled commands do (src/tools/command.ts): a shell that reads one line from
+ * fd 3 — written only once the server's process group is recorded — then becomes the server. If agentrun is killed
+ * between the spawn and the record, fd 3 closes unwritten and the server never starts, so no run can leave behind a
+ * server the next one does not know of. `sh` exits 127 when the command is not found.
+ */
+const GATE = 'read -r _ <&3 || exit 125; exec 3<&-; exec "$@"';
+const COMMAND_NOT_FOUND = 127;
 /** Grace a server gets to exit after its stdin closes, then after SIGTERM, before the next signal. */
 const EXIT_GRACE_MS = 1500;
 
@@ -49,6 +58,7 @@ export class ProcessGroupStdioTransport implements Transport {
   get exitReason(): string {
     if (this.failure) return this.failure.message;
     const child = this.child;
+    if (child?.exitCode === COMMAND_NOT_FOUND) return `command not found: ${this.params.command}`;
     const status = child?.signalCode ? `was killed by ${child.signalCode}` : child?.exitCode != null ? `exited with code ${child.exitCode}` : 'closed its output';
     const said = this.stderrTail.trim().split('\n').at(-1)?.trim();
     return said ? `${status}: ${said}` : status;
@@ -56,10 +66,10 @@ export class ProcessGroupStdioTransport implements Transport {
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.params.command, this.params.args, {
+      const child = spawn('sh', ['-c', GATE, 'agentrun-mcp-gate', this.params.command, ...this.params.args], {
         cwd: this.params.cwd,
         env: { ...getDefaultEnvironment(), ...this.params.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
         detached: true,
       });
       this.child = child;
@@ -71,6 +81,9 @@ export class ProcessGroupStdioTransport implements Transport {
       });
       child.once('spawn', () => {
         this.params.onSpawn?.(child.pid!);
+        const gate = child.stdio[3] as Writable;
+        gate.on('error', () => {});
+        gate.end('go\n');
         resolve();
       });
       child.once('close', () => this.onclose?.());
@@ -85,7 +98,13 @@ export class ProcessGroupStdioTransport implements Transport {
   async send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed) throw new Error(`the server is not running (${this.exitReason})`);
-    await new Promise<void>((resolve, reject) => stdin.write(serializeMessage(message), (error) => (error ? reject(error) : resolve())));
+    try {
+      await new Promise<void>((resolve, reject) => stdin.write(serializeMessage(message), (error) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      // A server that ended before reading (not found, or exited at start) is reported by how it ended, not as EPIPE.
+      if (await exitsWithin(this.exited!, EXIT_GRACE_MS)) throw new Error(this.exitReason);
+      throw error;
+    }
   }
 
   /** Closes stdin (how MCP asks a stdio server to exit), then signals the whole group until it is gone. */
