@@ -66,12 +66,10 @@ function assertWithinBudget(ctx: RunContext): void {
  * it was going, without probing the server again.
  */
 export async function journaledEndpoint(store: RunContext['store'], taskId: string): Promise<EndpointProfile> {
-  const turns = await store.getAllTurns(taskId);
-  for (let i = turns.length - 1; i >= 0; i--) {
-    const endpoint = (turns[i]!.response as ChatResponse).endpoint;
-    if (endpoint) return endpoint;
-  }
-  return DEFAULT_ENDPOINT_PROFILE;
+  // Every response journaled since endpoints were learned carries the profile: the latest turn is enough, and a
+  // long task's whole journal is not read on every resume.
+  const latest = await store.getLatestTurn(taskId);
+  return (latest?.response as ChatResponse | undefined)?.endpoint ?? DEFAULT_ENDPOINT_PROFILE;
 }
 
 /**

@@ -280,6 +280,8 @@ export interface Store {
 
   /** Every journaled LLM turn of a task, in order (for export). */
   getAllTurns(id: string): Promise<TurnRecord[]>;
+  /** The task's most recently journaled LLM turn (what a resumed run learns the endpoint from), if any. */
+  getLatestTurn(id: string): Promise<TurnRecord | undefined>;
   /** Writes a whole task — header, steps, notes, effects, turns — in one transaction (import, fork). False if the id is taken. */
   insertTaskBundle(bundle: TaskBundle): Promise<boolean>;
   /** Many tasks in one transaction (moving a store): all of them, or — if one id is taken — none, and false. */

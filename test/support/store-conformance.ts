@@ -114,6 +114,8 @@ export function testStore(subject: StoreUnderTest): void {
         [2, { content: 'b', toolCalls: [] }],
       ]);
       expect((await store.getTurns('t1', 'step', 2, 2)).map((t) => t.turn)).toEqual([2]);
+      expect((await store.getLatestTurn('t1'))?.response).toEqual({ content: 'b', toolCalls: [] });
+      expect(await store.getLatestTurn('no-such-task')).toBeUndefined();
       // A turn is recorded once: the journal never holds two answers for one turn.
       await expect(store.recordTurn({ taskId: 't1', phase: 'step', step: 2, turn: 2, response: {}, promptTokens: 1, completionTokens: 1 }, fence)).rejects.toThrow();
       expect((await store.getTask('t1'))!.usage.requests).toBe(3);

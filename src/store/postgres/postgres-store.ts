@@ -448,6 +448,14 @@ export class PostgresStore implements Store {
     ]);
   }
 
+  async getLatestTurn(id: string): Promise<TurnRecord | undefined> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM llm_turns WHERE task_id = $1 ORDER BY created_at DESC, CASE phase WHEN 'plan' THEN 0 WHEN 'step' THEN 1 ELSE 2 END DESC, step DESC, turn DESC LIMIT 1`,
+      [id],
+    );
+    return rows[0] ? toTurn(rows[0]) : undefined;
+  }
+
   async getAllTurns(id: string): Promise<TurnRecord[]> {
     const { rows } = await this.pool.query(
       `SELECT * FROM llm_turns WHERE task_id = $1 ORDER BY CASE phase WHEN 'plan' THEN 0 WHEN 'step' THEN 1 ELSE 2 END, step, turn`,

@@ -336,6 +336,13 @@ export class SqliteStore implements Store {
     return (this.sql(`SELECT * FROM llm_turns WHERE task_id = ? ORDER BY CASE phase WHEN 'plan' THEN 0 WHEN 'step' THEN 1 ELSE 2 END, step, turn`).all(id) as Row[]).map(toTurn);
   }
 
+  async getLatestTurn(id: string): Promise<TurnRecord | undefined> {
+    const row = this.sql(
+      `SELECT * FROM llm_turns WHERE task_id = ? ORDER BY created_at DESC, CASE phase WHEN 'plan' THEN 0 WHEN 'step' THEN 1 ELSE 2 END DESC, step DESC, turn DESC LIMIT 1`,
+    ).get(id) as Row | undefined;
+    return row ? toTurn(row) : undefined;
+  }
+
   async insertTaskBundle(bundle: TaskBundle): Promise<boolean> {
     return this.insertTaskBundles([bundle]);
   }
