@@ -63,6 +63,11 @@ export class Lease {
     return new Lease(store, taskId, owner, result.epoch, timing);
   }
 
+  /** The lease a worker's claim already took (see Store.claimTask), at the epoch the claim returned. */
+  static adopt(store: Store, taskId: string, owner: string, epoch: number, timing: LeaseTiming): Lease {
+    return new Lease(store, taskId, owner, epoch, timing);
+  }
+
   /**
    * Starts renewing. `onLost` is called once if another runner has taken the lease, `onCancel` once if
    * `agentrun cancel` asked the task to stop. The heartbeat is also the periodic checkpoint of a long step's progress.

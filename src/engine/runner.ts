@@ -1,7 +1,7 @@
 import { AgentrunError, CancelRequestedError, DatabaseBusyError, DatabaseUnavailableError, DiskFullError, ExitCode, LeaseLostError, TaskNotFoundError, UsageError } from '../errors.js';
 import type { LlmClient } from '../llm/client.js';
 import { DEFAULT_ENDPOINT_PROFILE } from '../llm/types.js';
-import type { RunEnding, StepRecord, Store, TaskRecord } from '../store/types.js';
+import type { ClaimedTask, NextStep, RunEnding, StepAttempt, StepRecord, Store, TaskRecord } from '../store/types.js';
 import { McpToolRejectedError } from '../mcp/errors.js';
 import type { McpPool } from '../mcp/server-pool.js';
 import type { Tool } from '../tools/types.js';
@@ -36,6 +36,8 @@ export interface RunOptions {
   ask?: AskPerson;
   /** Take the lease even from a live holder. */
   force?: boolean;
+  /** A worker's claim of the task: its lease is the run's (see Store.claimTask). */
+  claimed?: ClaimedTask;
   timing?: LeaseTiming;
   owner?: string;
   /** Override the LLM client (library users); by default the openai SDK, configured from the environment. */
@@ -64,31 +66,10 @@ export interface RunOutcome {
  */
 export async function runTask(options: RunOptions): Promise<RunOutcome> {
   const { store, taskId } = options;
-  const initial = await store.getTask(taskId);
-  if (!initial) throw new TaskNotFoundError(taskId);
   const owner = options.owner ?? leaseOwner();
-  if (initial.status === 'completed' || initial.status === 'cancelled') {
-    // Nothing to run; but a run that died right after finishing it may have left its hook to run.
-    await settleTask(store, taskId, options.onEvent ?? (() => {}), owner);
-    return { task: initial, exitCode: ExitCode.ok };
-  }
-  if (initial.prunedAt !== null) throw prunedError(taskId);
-
-  const lease = await Lease.acquire(store, taskId, {
-    owner,
-    timing: options.timing ?? leaseTimingFromEnv(),
-    force: options.force,
-    currentHolder: initial.leaseOwner,
-  });
-  // Re-read under the lease: another runner may have moved the task on while we waited for it, and `gc` prunes
-  // only a task nobody took the lease of since it looked, so a task not pruned now stays so while we hold it.
-  const task = (await store.getTask(taskId))!;
-  failpoint('after-lease');
-  if (task.prunedAt !== null || task.status === 'completed' || task.status === 'cancelled') {
-    await lease.release();
-    if (task.prunedAt !== null) throw prunedError(taskId);
-    return { task, exitCode: ExitCode.ok };
-  }
+  const taken = await takeTask(options, owner);
+  if ('finished' in taken) return taken.finished;
+  const { initial, task, lease } = taken;
   // From here on this process runs the task: the run history records it, and how it ends.
   const history = await RunRecorder.begin(store, { before: initial, held: task, owner, forced: Boolean(options.force) });
   const emit: EventListener = history.listen(options.onEvent ?? (() => {}));
@@ -198,6 +179,47 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
   }
 }
 
+/**
+ * Takes the task's lease — or adopts the one a worker's claim took — and reads the task under it. A task with nothing
+ * left to run (completed, cancelled, or gc'd meanwhile) is let go at once. `initial` is the task as it was before the
+ * lease was ours (its holder then), for the run history.
+ */
+async function takeTask(options: RunOptions, owner: string): Promise<{ finished: RunOutcome } | { initial: TaskRecord; task: TaskRecord; lease: Lease }> {
+  const { store, taskId, claimed } = options;
+  const timing = options.timing ?? leaseTimingFromEnv();
+  let initial: TaskRecord;
+  let held: TaskRecord | undefined;
+  let lease: Lease;
+  if (claimed) {
+    // The claim's lease is the run's: taking it again would only bump the epoch a second time.
+    lease = Lease.adopt(store, taskId, owner, claimed.epoch, timing);
+    held = await store.getTask(taskId);
+    if (!held) throw new TaskNotFoundError(taskId);
+    initial = { ...held, leaseOwner: claimed.previous?.owner ?? null, leaseExpiresAt: claimed.previous?.expiresAt ?? null };
+  } else {
+    const found = await store.getTask(taskId);
+    if (!found) throw new TaskNotFoundError(taskId);
+    initial = found;
+    if (initial.status === 'completed' || initial.status === 'cancelled') {
+      // Nothing to run; but a run that died right after finishing it may have left its hook to run.
+      await settleTask(store, taskId, options.onEvent ?? (() => {}), owner);
+      return { finished: { task: initial, exitCode: ExitCode.ok } };
+    }
+    if (initial.prunedAt !== null) throw prunedError(taskId);
+    lease = await Lease.acquire(store, taskId, { owner, timing, force: options.force, currentHolder: initial.leaseOwner });
+  }
+  // Re-read under the lease: another runner may have moved the task on while we waited for it, and `gc` prunes
+  // only a task nobody took the lease of since it looked, so a task not pruned now stays so while we hold it.
+  const task = held ?? (await store.getTask(taskId))!;
+  failpoint('after-lease');
+  if (task.prunedAt !== null || task.status === 'completed' || task.status === 'cancelled') {
+    await lease.release();
+    if (task.prunedAt !== null) throw prunedError(taskId);
+    return { finished: { task, exitCode: ExitCode.ok } };
+  }
+  return { initial, task, lease };
+}
+
 /** How a run that returned an outcome ended, for the run history: the task's status, or why this runner stopped. */
 function runEnding(outcome: RunOutcome, stopReason: RunStoppedError | LeaseLostError | DeadlineExceededError | undefined, signal: AbortSignal | undefined): [RunEnding, string | null] {
   if (outcome.leaseLost) return ['lease-lost', outcome.task.error];
@@ -236,12 +258,19 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined, mcp: M
   const notes = usesLlm ? await store.getNotes(task.id) : [];
   let tools: Map<string, Tool> | undefined;
 
-  for (const step of steps) {
+  // The step the previous step's commit already marked running (one durable write per step), if any.
+  let started: NextStep | undefined;
+  for (const [i, step] of steps.entries()) {
     if (step.status === 'completed') continue;
     throwIfStopped(ctx);
-    const attempt = await nextAttempt(ctx, step);
-    // Fenced, and refused once a cancel was requested (CancelRequestedError), in the same transaction.
-    await store.startStep(task.id, step.n, attempt, ctx.lease.fence());
+    let attempt: StepAttempt;
+    if (started?.n === step.n) {
+      attempt = started;
+    } else {
+      attempt = await nextAttempt(ctx, step);
+      // Fenced, and refused once a cancel was requested (CancelRequestedError), in the same transaction.
+      await store.startStep(task.id, step.n, attempt, ctx.lease.fence());
+    }
     const current: StepRecord = { ...step, ...attempt, status: 'running' };
     emit({ type: 'step-started', taskId: task.id, n: step.n, total: steps.length, name: step.name, attempt: attempt.attempts });
     let output: StepOutput;
@@ -259,13 +288,18 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined, mcp: M
       if (error instanceof StepFailedError) emit({ type: 'step-failed', taskId: task.id, n: step.n, name: step.name, error: error.message });
       throw error;
     }
+    const following = steps.slice(i + 1).find((s) => s.status !== 'completed');
+    const next = following && { n: following.n, ...(await nextAttempt(ctx, following)) };
     failpoint('before-step-commit');
-    await store.completeStep(task.id, step.n, output, ctx.lease.fence());
+    const { nextStarted } = await store.completeStep(task.id, step.n, output, ctx.lease.fence(), next);
     failpoint('after-step-commit');
     Object.assign(step, { status: 'completed', result: output.result });
     const now = Date.now();
     notes.push(...output.notes.map((note) => ({ ...note, taskId: task.id, seq: 0, createdAt: now })));
     emit({ type: 'step-completed', taskId: task.id, n: step.n, total: steps.length, name: step.name, result: output.result });
+    // A cancel requested during this step: the commit kept the next step from starting, as startStep would have.
+    if (next && !nextStarted) throw new CancelRequestedError(task.id);
+    started = next;
   }
   return compileFinalResult(ctx, steps, usesLlm);
 }
@@ -274,7 +308,7 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined, mcp: M
  * A step found `running` died mid-way: continue the same attempt, replaying its journal. Otherwise this is a new
  * attempt, whose turns are numbered after every earlier one so their journal entries and effect keys never collide.
  */
-async function nextAttempt(ctx: RunContext, step: StepRecord): Promise<{ attempts: number; firstTurn: number }> {
+async function nextAttempt(ctx: RunContext, step: StepRecord): Promise<StepAttempt> {
   if (step.status === 'running') return { attempts: Math.max(1, step.attempts), firstTurn: step.firstTurn };
   if (step.attempts === 0) return { attempts: 1, firstTurn: 1 };
   const turns = await ctx.store.getTurns(ctx.task.id, 'step', step.n, step.firstTurn);

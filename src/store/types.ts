@@ -148,6 +148,22 @@ export interface StepCompletion {
   notes: NewNote[];
 }
 
+/** A step's attempt as it starts: which attempt, and the turn number its LLM turns start at. */
+export interface StepAttempt {
+  attempts: number;
+  firstTurn: number;
+}
+
+/** The step to mark running in the same transaction that completes the one before it. */
+export interface NextStep extends StepAttempt {
+  n: number;
+}
+
+export interface StepCommit {
+  /** The next step was marked running; false when none was given or a cancel had been requested (the run stops). */
+  nextStarted: boolean;
+}
+
 /**
  * Makes a write conditional on still holding the task's lease — same owner, same epoch — in the same transaction
  * (and renews it): a runner that was taken over gets LeaseLostError and writes nothing.
@@ -190,10 +206,15 @@ export interface WorkerRecord {
   heartbeatAt: number;
 }
 
-/** What a worker's claim took: a task of its queue, now leased to it at this epoch. */
+/**
+ * What a worker's claim took: a task of its queue, now leased to it at this epoch — the lease its run is fenced by
+ * (the run does not take the lease again). `previous` is the lease the claim replaced (a dead runner's, expired), so
+ * the run history can tell a takeover from a first start.
+ */
 export interface ClaimedTask {
   taskId: string;
   epoch: number;
+  previous: { owner: string; expiresAt: number | null } | null;
 }
 
 export interface Store {
@@ -224,9 +245,15 @@ export interface Store {
   savePlan(id: string, steps: StepDefinition[], fence: LeaseFence): Promise<void>;
   getSteps(id: string): Promise<StepRecord[]>;
   /** Marks the step running. Refuses with CancelRequestedError once `agentrun cancel` asked the task to stop. */
-  startStep(id: string, n: number, attempt: { attempts: number; firstTurn: number }, fence: LeaseFence): Promise<void>;
-  /** One transaction: the step's row, its notes and the task's header. Bytes written do not grow with the task. */
-  completeStep(id: string, n: number, completion: StepCompletion, fence: LeaseFence): Promise<void>;
+  startStep(id: string, n: number, attempt: StepAttempt, fence: LeaseFence): Promise<void>;
+  /**
+   * One transaction — the run's one durable write per step: the step's row, its notes, the task's header and, given
+   * `next`, the next step marked running as `startStep` would (so a crash right after finds it running, attempt 1,
+   * nothing journaled: the same state as a crash just after a separate start). A cancel request already made leaves
+   * `next` pending (the completion still commits) and reports `nextStarted: false`. Bytes written do not grow with
+   * the task.
+   */
+  completeStep(id: string, n: number, completion: StepCompletion, fence: LeaseFence, next?: NextStep): Promise<StepCommit>;
   /** One transaction: the step failed, and the task with it (finished at, kept until). */
   failStep(id: string, n: number, error: string, finished: { finishedAt: number; expiresAt: number }, fence: LeaseFence): Promise<void>;
   getNotes(id: string): Promise<NoteRecord[]>;

@@ -85,6 +85,47 @@ export function testStore(subject: StoreUnderTest): void {
       expect(await store.getTask('t1')).toMatchObject({ completedCount: 2, currentStep: null });
     });
 
+    it('starts the next step in the commit of the one before it, as a separate start would', async () => {
+      await store.createTask(newTask('t1'));
+      const fence = await takeLease(store, 't1');
+      await store.savePlan('t1', definition.plan!, fence);
+      await store.startStep('t1', 1, { attempts: 1, firstTurn: 1 }, fence);
+      expect(await store.completeStep('t1', 1, { result: 'one', notes: [] }, fence, { n: 2, attempts: 1, firstTurn: 1 })).toEqual({ nextStarted: true });
+      let steps = await store.getSteps('t1');
+      expect(steps.map((s) => s.status)).toEqual(['completed', 'running', 'pending']);
+      expect(steps[1]).toMatchObject({ attempts: 1, firstTurn: 1, error: null });
+      expect(steps[1]!.startedAt).not.toBeNull();
+      expect(await store.getTask('t1')).toMatchObject({ status: 'running', completedCount: 1, currentStep: 2 });
+      // A retried step starts as its next attempt, its turns numbered after the earlier attempt's.
+      expect(await store.completeStep('t1', 2, { result: 'two', notes: [] }, fence, { n: 3, attempts: 2, firstTurn: 4 })).toEqual({ nextStarted: true });
+      expect((await store.getSteps('t1'))[2]).toMatchObject({ status: 'running', attempts: 2, firstTurn: 4 });
+      // The last step has no next one.
+      expect(await store.completeStep('t1', 3, { result: 'three', notes: [] }, fence)).toEqual({ nextStarted: false });
+      steps = await store.getSteps('t1');
+      expect(steps.map((s) => s.status)).toEqual(['completed', 'completed', 'completed']);
+      expect(await store.getTask('t1')).toMatchObject({ completedCount: 3, currentStep: null });
+    });
+
+    it('after a cancel request, commits the step but leaves the next one pending', async () => {
+      await store.createTask(newTask('t1'));
+      const fence = await takeLease(store, 't1');
+      await store.savePlan('t1', definition.plan!, fence);
+      await store.startStep('t1', 1, { attempts: 1, firstTurn: 1 }, fence);
+      expect(await store.updateTask('t1', { cancelRequested: true })).toBe(true);
+      const commit = await store.completeStep('t1', 1, { result: 'one', notes: [{ kind: 'discovery', text: 'kept', reasoning: null, step: 1 }] }, fence, {
+        n: 2,
+        attempts: 1,
+        firstTurn: 1,
+      });
+      expect(commit).toEqual({ nextStarted: false });
+      const steps = await store.getSteps('t1');
+      expect(steps.map((s) => s.status)).toEqual(['completed', 'pending', 'pending']);
+      expect(steps[0]!.result).toBe('one');
+      expect(steps[1]!.startedAt).toBeNull();
+      expect((await store.getNotes('t1')).map((n) => n.text)).toEqual(['kept']);
+      expect(await store.getTask('t1')).toMatchObject({ completedCount: 1, currentStep: null });
+    });
+
     it('fails a step and its task together', async () => {
       await store.createTask(newTask('t1'));
       const fence = await takeLease(store, 't1');
@@ -177,7 +218,7 @@ export function testStore(subject: StoreUnderTest): void {
       const refusals: [string, () => Promise<unknown>][] = [
         ['savePlan', () => store.savePlan('t1', definition.plan!, old)],
         ['startStep', () => store.startStep('t1', 2, { attempts: 1, firstTurn: 1 }, old)],
-        ['completeStep', () => store.completeStep('t1', 2, { result: 'stale', notes: [{ kind: 'discovery', text: 'x', reasoning: null, step: 2 }] }, old)],
+        ['completeStep', () => store.completeStep('t1', 2, { result: 'stale', notes: [{ kind: 'discovery', text: 'x', reasoning: null, step: 2 }] }, old, { n: 3, attempts: 1, firstTurn: 1 })],
         ['failStep', () => store.failStep('t1', 2, 'stale', { finishedAt: 1, expiresAt: 2 }, old)],
         ['recordTurn', () => store.recordTurn({ taskId: 't1', phase: 'step', step: 2, turn: 1, response: {}, promptTokens: 5, completionTokens: 5 }, old)],
         ['putEffect', () => store.putEffect({ ...effect, key: 't1:2:1:1' }, old)],
@@ -371,6 +412,8 @@ export function testStore(subject: StoreUnderTest): void {
         const claims = [];
         for (let i = 0; i < 4; i++) claims.push(await store.claimTask('q', `w:${i}`, 60_000, 60_000));
         expect(claims.map((c) => c?.taskId)).toEqual(['high', 'older', 'low', undefined]);
+        // Never run before: no lease was replaced.
+        expect(claims[0]!.previous).toBeNull();
         // Claimed: leased to the worker at a new epoch, and no longer waiting.
         expect(await store.getTask('high')).toMatchObject({ status: 'planning', leaseOwner: 'w:0', leaseEpoch: claims[0]!.epoch });
         expect(await store.renewLease({ taskId: 'high', owner: 'w:0', epoch: claims[0]!.epoch, ttlMs: 60_000 })).toBe(true);
@@ -390,7 +433,9 @@ export function testStore(subject: StoreUnderTest): void {
         await store.savePlan('t1', definition.plan!, deadFence);
         await new Promise((r) => setTimeout(r, 5));
         const second = await store.claimTask('q', 'w:2', 60_000, 60_000);
-        expect(second).toEqual({ taskId: 't1', epoch: dead!.epoch + 1 });
+        // The claim tells whose lapsed lease it replaced: the run it starts is a takeover.
+        expect(second).toMatchObject({ taskId: 't1', epoch: dead!.epoch + 1, previous: { owner: 'dead:1' } });
+        expect(second!.previous!.expiresAt).toBeLessThanOrEqual(Date.now());
         expect(await store.renewLease(deadFence)).toBe(false);
         expect(await store.claimTask('q', 'w:3', 60_000, 60_000)).toBeUndefined();
         const secondFence = { taskId: 't1', owner: 'w:2', epoch: second!.epoch, ttlMs: 60_000 };

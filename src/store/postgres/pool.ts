@@ -51,9 +51,22 @@ export class PgPool {
     this.durability = durability;
   }
 
-  /** One statement on any connection: a single statement is its own transaction. */
-  async query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
-    return this.withClient((client) => client.query<R>(text, params));
+  /**
+   * One statement on any connection: a single statement is its own transaction. `named` prepares it once per
+   * connection and reuses the server's plan afterwards — for the statements of every step, whose parsing and planning
+   * would otherwise cost as much as the write itself.
+   */
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params: unknown[] = [], options: { named?: boolean } = {}): Promise<pg.QueryResult<R>> {
+    const name = options.named ? this.statementName(text) : undefined;
+    return this.withClient((client) => (name ? client.query<R>({ name, text, values: params }) : client.query<R>(text, params)));
+  }
+
+  private readonly statementNames = new Map<string, string>();
+  /** One name per statement text: the driver refuses a name reused for another text. */
+  private statementName(text: string): string {
+    let name = this.statementNames.get(text);
+    if (!name) this.statementNames.set(text, (name = `agentrun_${this.statementNames.size + 1}`));
+    return name;
   }
 
   /** Runs `work` inside BEGIN … COMMIT on one connection; any error rolls back. */

@@ -7,10 +7,13 @@ import type {
   LeaseResult,
   NewEffect,
   NewRun,
+  NextStep,
   NewTask,
   NoteRecord,
   RunEnd,
   RunRecord,
+  StepAttempt,
+  StepCommit,
   StepCompletion,
   StepRecord,
   Store,
@@ -158,7 +161,7 @@ export class PostgresStore implements Store {
     return rows.map(toStep);
   }
 
-  async startStep(id: string, n: number, attempt: { attempts: number; firstTurn: number }, fence: LeaseFence): Promise<void> {
+  async startStep(id: string, n: number, attempt: StepAttempt, fence: LeaseFence): Promise<void> {
     const p = new SqlParams();
     const task = p.add(id);
     const step = p.add(n);
@@ -178,18 +181,26 @@ export class PostgresStore implements Store {
     await assertHeld(this.pool, fence, rows[0]!.held, { refuseIfCancelled: true });
   }
 
-  async completeStep(id: string, n: number, completion: StepCompletion, fence: LeaseFence): Promise<void> {
+  async completeStep(id: string, n: number, completion: StepCompletion, fence: LeaseFence, next?: NextStep): Promise<StepCommit> {
     const p = new SqlParams();
     const task = p.add(id);
+    const nextStep = p.add(next?.n ?? null);
     const f = fenceSql(fence, p);
     const { notes } = completion;
-    const { rows } = await this.pool.query<{ held: number }>(
+    // One statement, one round trip. Parameters are the same in number and type with or without a next step (NULLs
+    // then), so the text never changes and the server keeps its plan (a named statement, see PgPool.query).
+    const { rows } = await this.pool.query<{ held: number; next_started: boolean }>(
       `WITH header AS (
-         UPDATE tasks SET completed_count = completed_count + 1, current_step = NULL, updated_at = ${NOW_MS}${f.renew}
-         WHERE id = ${task} AND ${f.holds} RETURNING id
+         UPDATE tasks SET completed_count = completed_count + 1, current_step = CASE WHEN NOT cancel_requested THEN ${nextStep}::int END,
+           updated_at = ${NOW_MS}${f.renew}
+         WHERE id = ${task} AND ${f.holds} RETURNING id, ${nextStep}::int IS NOT NULL AND NOT cancel_requested AS next_started
        ), step AS (
          UPDATE steps SET status = 'completed', result = ${p.add(completion.result)}, error = NULL, finished_at = ${NOW_MS}
          WHERE task_id = ${task} AND n = ${p.add(n)} AND EXISTS (SELECT 1 FROM header)
+       ), next_step AS (
+         UPDATE steps SET status = 'running', error = NULL, attempts = ${p.add(next?.attempts ?? null)}::int, first_turn = ${p.add(next?.firstTurn ?? null)}::int,
+           started_at = COALESCE(started_at, ${NOW_MS})
+         WHERE task_id = ${task} AND n = ${nextStep}::int AND EXISTS (SELECT 1 FROM header WHERE next_started)
        ), new_notes AS (
          INSERT INTO notes (task_id, seq, kind, text, reasoning, step, created_at)
          SELECT ${task}, last.seq + x.i, x.kind, x.text, x.reasoning, x.step, ${NOW_MS}
@@ -199,10 +210,12 @@ export class PostgresStore implements Store {
               (SELECT COALESCE(MAX(seq), 0) AS seq FROM notes WHERE task_id = ${task}) last
          WHERE EXISTS (SELECT 1 FROM header)
        )
-       SELECT count(*)::int AS held FROM header`,
+       SELECT count(*)::int AS held, bool_or(next_started) AS next_started FROM header`,
       p.values,
+      { named: true },
     );
     await assertHeld(this.pool, fence, rows[0]!.held);
+    return { nextStarted: rows[0]!.next_started === true };
   }
 
   async failStep(id: string, n: number, error: string, finished: { finishedAt: number; expiresAt: number }, fence: LeaseFence): Promise<void> {
@@ -353,21 +366,26 @@ export class PostgresStore implements Store {
 
   async claimTask(queue: string, owner: string, ttlMs: number, retryAfterMs: number): Promise<ClaimedTask | undefined> {
     // One statement: SKIP LOCKED lets concurrent workers pass over a row another is claiming instead of queueing
-    // behind it, and the outer condition re-checks the lease once the row is locked. The epoch counts the grant.
-    const { rows } = await this.pool.query<{ id: string; lease_epoch: number }>(
-      `UPDATE tasks SET lease_owner = $2, lease_expires_at = ${NOW_MS} + $3, heartbeat_at = ${NOW_MS}, lease_epoch = lease_epoch + 1,
-         status = CASE status WHEN 'queued' THEN 'planning' ELSE status END
-       WHERE id = (
-         SELECT id FROM tasks
+    // behind it, and the outer condition re-checks the lease once the row is locked. The epoch counts the grant; the
+    // locked row, read before the update, tells whose lease it replaced.
+    const { rows } = await this.pool.query<{ id: string; lease_epoch: number; previous_owner: string | null; previous_expires_at: number | null }>(
+      `UPDATE tasks t SET lease_owner = $2, lease_expires_at = ${NOW_MS} + $3, heartbeat_at = ${NOW_MS}, lease_epoch = t.lease_epoch + 1,
+         status = CASE t.status WHEN 'queued' THEN 'planning' ELSE t.status END
+       FROM (
+         SELECT id, lease_owner, lease_expires_at FROM tasks
          WHERE queue = $1 AND status IN ('queued', 'planning', 'running', 'interrupted') AND pruned_at IS NULL
            AND (lease_owner IS NULL OR lease_expires_at <= ${NOW_MS}) AND (status <> 'interrupted' OR updated_at <= ${NOW_MS} - $4)
          ORDER BY priority DESC, created_at, id LIMIT 1
          FOR UPDATE SKIP LOCKED
-       ) AND (lease_owner IS NULL OR lease_expires_at <= ${NOW_MS})
-       RETURNING id, lease_epoch`,
+       ) c
+       WHERE t.id = c.id AND (t.lease_owner IS NULL OR t.lease_expires_at <= ${NOW_MS})
+       RETURNING t.id, t.lease_epoch, c.lease_owner AS previous_owner, c.lease_expires_at AS previous_expires_at`,
       [queue, owner, ttlMs, retryAfterMs],
+      { named: true },
     );
-    return rows[0] ? { taskId: rows[0].id, epoch: rows[0].lease_epoch } : undefined;
+    const row = rows[0];
+    if (!row) return undefined;
+    return { taskId: row.id, epoch: row.lease_epoch, previous: row.previous_owner === null ? null : { owner: row.previous_owner, expiresAt: row.previous_expires_at } };
   }
 
   async heartbeatWorker(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>): Promise<void> {

@@ -8,10 +8,13 @@ import type {
   LeaseResult,
   NewEffect,
   NewRun,
+  NextStep,
   NewTask,
   NoteRecord,
   RunEnd,
   RunRecord,
+  StepAttempt,
+  StepCommit,
   StepCompletion,
   StepRecord,
   Store,
@@ -138,33 +141,46 @@ export class SqliteStore implements Store {
     return (this.sql('SELECT * FROM steps WHERE task_id = ? ORDER BY n').all(id) as Row[]).map(toStep);
   }
 
-  async startStep(id: string, n: number, attempt: { attempts: number; firstTurn: number }, fence: LeaseFence): Promise<void> {
+  async startStep(id: string, n: number, attempt: StepAttempt, fence: LeaseFence): Promise<void> {
     const now = Date.now();
     this.write(() => {
       this.holdFence(fence, now, { refuseIfCancelled: true });
-      this.sql(`UPDATE steps SET status = 'running', error = NULL, attempts = ?, first_turn = ?, started_at = COALESCE(started_at, ?) WHERE task_id = ? AND n = ?`).run(
-        attempt.attempts,
-        attempt.firstTurn,
-        now,
-        id,
-        n,
-      );
+      this.markStepRunning(id, n, attempt, now);
       this.sql(`UPDATE tasks SET status = 'running', current_step = ?, error = NULL, reason = NULL, updated_at = ? WHERE id = ?`).run(n, now, id);
     });
   }
 
-  async completeStep(id: string, n: number, completion: StepCompletion, fence: LeaseFence): Promise<void> {
+  async completeStep(id: string, n: number, completion: StepCompletion, fence: LeaseFence, next?: NextStep): Promise<StepCommit> {
     const now = Date.now();
-    this.write(() => {
-      this.holdFence(fence, now);
+    return this.write(() => {
+      // The fence and the header in one UPDATE: the next step becomes current unless a cancel was asked for.
+      const header = this.sql(
+        `UPDATE tasks SET completed_count = completed_count + 1, current_step = CASE WHEN cancel_requested = 0 THEN ? END,
+           lease_expires_at = ?, heartbeat_at = ?, updated_at = ?
+         WHERE id = ? AND lease_owner = ? AND lease_epoch = ? RETURNING cancel_requested`,
+      ).get(next?.n ?? null, now + fence.ttlMs, now, now, id, fence.owner, fence.epoch) as { cancel_requested: number } | undefined;
+      if (!header) throw new LeaseLostError(fence.taskId);
       this.sql(`UPDATE steps SET status = 'completed', result = ?, error = NULL, finished_at = ? WHERE task_id = ? AND n = ?`).run(completion.result, now, id, n);
       if (completion.notes.length > 0) {
-        const { next } = this.sql('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM notes WHERE task_id = ?').get(id) as { next: number };
+        const { next: seq } = this.sql('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM notes WHERE task_id = ?').get(id) as { next: number };
         const insert = this.sql('INSERT INTO notes (task_id, seq, kind, text, reasoning, step, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-        completion.notes.forEach((note, i) => insert.run(id, next + i, note.kind, note.text, note.reasoning, note.step, now));
+        completion.notes.forEach((note, i) => insert.run(id, seq + i, note.kind, note.text, note.reasoning, note.step, now));
       }
-      this.sql(`UPDATE tasks SET completed_count = completed_count + 1, current_step = NULL, updated_at = ? WHERE id = ?`).run(now, id);
+      const nextStarted = next !== undefined && !header.cancel_requested;
+      if (nextStarted) this.markStepRunning(id, next.n, next, now);
+      return { nextStarted };
     });
+  }
+
+  /** Inside a transaction: the step's row as a running attempt (its first start time kept across attempts). */
+  private markStepRunning(id: string, n: number, attempt: StepAttempt, now: number): void {
+    this.sql(`UPDATE steps SET status = 'running', error = NULL, attempts = ?, first_turn = ?, started_at = COALESCE(started_at, ?) WHERE task_id = ? AND n = ?`).run(
+      attempt.attempts,
+      attempt.firstTurn,
+      now,
+      id,
+      n,
+    );
   }
 
   async failStep(id: string, n: number, error: string, finished: { finishedAt: number; expiresAt: number }, fence: LeaseFence): Promise<void> {
@@ -413,20 +429,23 @@ export class SqliteStore implements Store {
   }
 
   async claimTask(queue: string, owner: string, ttlMs: number, retryAfterMs: number): Promise<ClaimedTask | undefined> {
-    // One statement, and SQLite runs one writer at a time: two workers can never claim the same task.
+    // One write transaction, and SQLite runs one writer at a time: two workers can never claim the same task.
     const now = Date.now();
-    const row = this.write(() => this.sql(
-      `UPDATE tasks SET lease_owner = @owner, lease_expires_at = @now + @ttl, heartbeat_at = @now, lease_epoch = lease_epoch + 1,
-         status = CASE status WHEN 'queued' THEN 'planning' ELSE status END
-       WHERE id = (
-         SELECT id FROM tasks
+    return this.write(() => {
+      const found = this.sql(
+        `SELECT id, lease_owner, lease_expires_at FROM tasks
          WHERE queue = @queue AND status IN ('queued', 'planning', 'running', 'interrupted') AND pruned_at IS NULL
            AND (lease_owner IS NULL OR lease_expires_at <= @now) AND (status <> 'interrupted' OR updated_at <= @now - @retry)
-         ORDER BY priority DESC, created_at, id LIMIT 1
-       )
-       RETURNING id, lease_epoch`,
-    ).get({ owner, now, ttl: ttlMs, queue, retry: retryAfterMs }) as { id: string; lease_epoch: number } | undefined);
-    return row ? { taskId: row.id, epoch: row.lease_epoch } : undefined;
+         ORDER BY priority DESC, created_at, id LIMIT 1`,
+      ).get({ now, queue, retry: retryAfterMs }) as { id: string; lease_owner: string | null; lease_expires_at: number | null } | undefined;
+      if (!found) return undefined;
+      const { lease_epoch: epoch } = this.sql(
+        `UPDATE tasks SET lease_owner = ?, lease_expires_at = ?, heartbeat_at = ?, lease_epoch = lease_epoch + 1,
+           status = CASE status WHEN 'queued' THEN 'planning' ELSE status END
+         WHERE id = ? RETURNING lease_epoch`,
+      ).get(owner, now + ttlMs, now, found.id) as { lease_epoch: number };
+      return { taskId: found.id, epoch, previous: found.lease_owner === null ? null : { owner: found.lease_owner, expiresAt: found.lease_expires_at } };
+    });
   }
 
   async heartbeatWorker(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>): Promise<void> {
