@@ -75,6 +75,12 @@ for (const [name, dbIn] of stores) {
       expect(lines(ledger).filter((l) => l.startsWith('charged'))).toHaveLength(1);
       expect(lines(ledger).filter((l) => l === 'shipped')).toHaveLength(1);
       expect(await taskStatus(db, id, dir)).toMatchObject({ status: 'completed', lease_owner: null });
+      // The run history tells the dead worker's run from the takeover; each claim took the lease once (one epoch each).
+      const doc = JSON.parse((await runCli(['inspect', id, '--json', '--db', db], { cwd: dir })).stdout);
+      expect(doc.runs.map((r: { how: string; ending: string }) => [r.how, r.ending])).toEqual([
+        ['start', 'killed'],
+        ['takeover', 'completed'],
+      ]);
 
       other.child.kill('SIGTERM');
       expect((await other.done).code).toBe(0);

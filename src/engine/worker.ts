@@ -1,5 +1,5 @@
 import { AgentrunError, DatabaseUnavailableError } from '../errors.js';
-import type { Store } from '../store/types.js';
+import type { ClaimedTask, Store } from '../store/types.js';
 import type { EventListener } from './events.js';
 import { leaseOwner, leaseTimingFromEnv, type LeaseTiming } from './lease.js';
 import { runTask, type RunOptions } from './runner.js';
@@ -70,9 +70,14 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
     }
   };
   await heartbeat();
-  const timer = setInterval(() => void heartbeat(), timing.heartbeatMs);
+  // The beat in flight, if any: awaited before the worker removes its record, or it would write it back after.
+  let beating: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    beating = heartbeat();
+  }, timing.heartbeatMs);
 
-  const start = (taskId: string) => {
+  const start = (claim: ClaimedTask) => {
+    const { taskId } = claim;
     emit({ type: 'task-claimed', worker: id, taskId });
     const run = (async () => {
       let exitCode: number = 3;
@@ -80,6 +85,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
         const outcome = await runTask({
           store,
           taskId,
+          claimed: claim,
           owner: id,
           timing,
           signal,
@@ -112,7 +118,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
           const claim = await store.claimTask(queue, id, timing.ttlMs, retryAfterMs);
           problem = undefined;
           if (claim && !signal.aborted) {
-            start(claim.taskId);
+            start(claim);
             continue;
           }
         } catch (error) {
@@ -136,6 +142,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
     await releaseLeftovers(store, id, unreleased, timing.ttlMs, running).catch(report);
   } finally {
     clearInterval(timer);
+    await beating;
     await stopListening?.();
     await store.removeWorker(id).catch(() => {});
   }
