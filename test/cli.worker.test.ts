@@ -85,6 +85,30 @@ for (const [name, dbIn] of stores) {
       other.child.kill('SIGTERM');
       expect((await other.done).code).toBe(0);
     });
+
+    it('a worker drained by SIGTERM hands its task to another worker at once, not after the retry delay', async () => {
+      const dir = tempDir();
+      const db = dbIn(dir);
+      const log = path.join(dir, 'log.txt');
+      writeFileSync(path.join(dir, 'task.yaml'), 'goal: deploy-safe\nplan:\n  - name: one\n    run: echo one >> log.txt\n  - name: slow\n    run: echo slow >> log.txt && sleep 2\n');
+      // A retry delay of ten minutes: were the drained task treated like a failure, the test would time out.
+      const args = ['--queue', 'q3', '--retry-after', '600000', '--db', db];
+      const first = spawnWorker(args, { cwd: dir });
+      const id = (await runCli(['start', '--task', 'task.yaml', '--queue', 'q3', '--db', db], { cwd: dir })).stdout.trim();
+      await waitFor(() => lines(log).includes('slow'), 'the slow step to start');
+      const second = spawnWorker(args, { cwd: dir });
+      const onQueue = async () => (JSON.parse((await runCli(['workers', '--json', '--db', db], { cwd: dir })).stdout) as { queue: string }[]).filter((w) => w.queue === 'q3');
+      await waitFor(async () => (await onQueue()).length === 2, 'the second worker');
+      first.child.kill('SIGTERM');
+      expect((await first.done).code, first.log()).toBe(0);
+
+      await waitFor(async () => (await taskStatus(db, id, dir))?.status === 'completed', 'the second worker to finish the task', 30_000);
+      expect(second.claimed()).toEqual([id]);
+      // Step one was committed before the drain: it never ran again; the cut-off step ran again, to the end.
+      expect(lines(log)).toEqual(['one', 'slow', 'slow']);
+      second.child.kill('SIGTERM');
+      expect((await second.done).code).toBe(0);
+    });
   });
 }
 

@@ -350,7 +350,10 @@ async function recordStop(ctx: RunContext, cause: unknown): Promise<RunOutcome> 
   } else if (cause instanceof NeedsAttentionError) {
     await pauseTask(store, fence, task, 'needs-attention', message, cause.reason);
   } else {
-    await pauseTask(store, fence, task, 'interrupted', message, null);
+    // Stopped by SIGINT/SIGTERM (a worker draining, say), as opposed to a failure worth waiting out: other workers
+    // may claim it at once (see Store.claimTask).
+    const stoppedBySignal = cause instanceof RunStoppedError && cause.why === 'signal';
+    await pauseTask(store, fence, task, 'interrupted', message, stoppedBySignal ? 'signal' : null);
   }
   const after = (await store.getTask(task.id))!;
   emit({ type: 'task-finished', taskId: task.id, status: after.status, result: null, error: message });

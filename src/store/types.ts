@@ -36,7 +36,7 @@ export interface TaskRecord {
   usage: Usage;
   result: string | null;
   error: string | null;
-  /** Why a task failed or stopped, machine-readable: "step", "budget", "plan", "llm", "effect", "approval". */
+  /** Why a task failed or stopped, machine-readable: "step", "budget", "plan", "llm", "effect", "approval", "signal". */
   reason: string | null;
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
@@ -289,8 +289,9 @@ export interface Store {
 
   /**
    * Workers: takes the best waiting task of `queue` and leases it to `owner`, in one atomic statement — a task never
-   * ran (`queued`), one whose runner died (`running`/`planning` with an expired lease), or one `interrupted` at least
-   * `retryAfterMs` ago. Highest priority first, then oldest. Undefined when there is none; two workers never get one
+   * ran (`queued`), one whose runner died (`running`/`planning` with an expired lease), one `interrupted` by a signal
+   * (reason `signal`: a worker drained for a deploy hands it over at once), or one `interrupted` otherwise (the LLM
+   * was down, say) at least `retryAfterMs` ago. Highest priority first, then oldest. Undefined when there is none; two workers never get one
    * task.
    */
   claimTask(queue: string, owner: string, ttlMs: number, retryAfterMs: number): Promise<ClaimedTask | undefined>;

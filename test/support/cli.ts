@@ -54,9 +54,9 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
 }
 
 /** Resolves when `predicate` holds, polling every 20 ms (waits on an observable state, not on time). */
-export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -452,6 +452,16 @@ export function testStore(subject: StoreUnderTest): void {
         expect(await store.claimTask('q', 'w:4', 60_000, 0)).toBeUndefined();
       });
 
+      it('hands a task a drained worker stopped (interrupted by a signal) to the next claim at once', async () => {
+        await store.createTask(newTask('t1', 1, { queue: 'q' }));
+        const first = await store.claimTask('q', 'w:1', 60_000, 60_000);
+        const fence = { taskId: 't1', owner: 'w:1', epoch: first!.epoch, ttlMs: 60_000 };
+        await store.updateTask('t1', { status: 'interrupted', error: 'interrupted by a signal', reason: 'signal' }, { fence });
+        await store.releaseLease(fence);
+        // Far inside the retry delay, which is for failures worth waiting out.
+        expect(await store.claimTask('q', 'w:2', 60_000, 60_000)).toMatchObject({ taskId: 't1', epoch: first!.epoch + 1, previous: null });
+      });
+
       it('lists live workers with their last heartbeat; a removed or silent one is not listed', async () => {
         await store.heartbeatWorker({ id: 'host:1', queue: 'q', concurrency: 2, running: 1 });
         await store.heartbeatWorker({ id: 'host:2', queue: 'q', concurrency: 1, running: 0 });

@@ -374,7 +374,7 @@ export class PostgresStore implements Store {
        FROM (
          SELECT id, lease_owner, lease_expires_at FROM tasks
          WHERE queue = $1 AND status IN ('queued', 'planning', 'running', 'interrupted') AND pruned_at IS NULL
-           AND (lease_owner IS NULL OR lease_expires_at <= ${NOW_MS}) AND (status <> 'interrupted' OR updated_at <= ${NOW_MS} - $4)
+           AND (lease_owner IS NULL OR lease_expires_at <= ${NOW_MS}) AND (status <> 'interrupted' OR reason = 'signal' OR updated_at <= ${NOW_MS} - $4)
          ORDER BY priority DESC, created_at, id LIMIT 1
          FOR UPDATE SKIP LOCKED
        ) c

@@ -435,7 +435,7 @@ export class SqliteStore implements Store {
       const found = this.sql(
         `SELECT id, lease_owner, lease_expires_at FROM tasks
          WHERE queue = @queue AND status IN ('queued', 'planning', 'running', 'interrupted') AND pruned_at IS NULL
-           AND (lease_owner IS NULL OR lease_expires_at <= @now) AND (status <> 'interrupted' OR updated_at <= @now - @retry)
+           AND (lease_owner IS NULL OR lease_expires_at <= @now) AND (status <> 'interrupted' OR reason = 'signal' OR updated_at <= @now - @retry)
          ORDER BY priority DESC, created_at, id LIMIT 1`,
       ).get({ now, queue, retry: retryAfterMs }) as { id: string; lease_owner: string | null; lease_expires_at: number | null } | undefined;
       if (!found) return undefined;
