@@ -86,6 +86,23 @@ for (const [name, dbIn] of stores) {
       expect((await other.done).code).toBe(0);
     });
 
+    it("a queue's limit holds across workers: never more of its tasks at once than it allows", async () => {
+      const dir = tempDir();
+      const db = dbIn(dir);
+      const log = path.join(dir, 'log.txt');
+      writeFileSync(path.join(dir, 'task.yaml'), 'goal: one at a time\nplan:\n  - name: work\n    run: echo start >> log.txt && sleep 0.3 && echo end >> log.txt\n');
+      expect((await runCli(['queue', 'q4', '--limit', '1', '--db', db], { cwd: dir })).code).toBe(0);
+      for (let i = 0; i < 4; i++) expect((await runCli(['start', '--task', 'task.yaml', '--queue', 'q4', '--db', db], { cwd: dir })).code).toBe(0);
+      // Four places offered (two workers, two each), one allowed.
+      const workers = [0, 1].map(() => spawnWorker(['--queue', 'q4', '--concurrency', '2', '--db', db], { cwd: dir }));
+      await waitFor(() => lines(log).filter((l) => l === 'end').length === 4, 'the four tasks', 30_000);
+      expect(lines(log)).toEqual(Array.from({ length: 4 }, () => ['start', 'end']).flat());
+      const shown = JSON.parse((await runCli(['queue', 'q4', '--json', '--db', db], { cwd: dir })).stdout);
+      expect(shown).toEqual([{ queue: 'q4', limit: 1, waiting: 0, running: 0 }]);
+      for (const w of workers) w.child.kill('SIGTERM');
+      for (const w of workers) expect((await w.done).code).toBe(0);
+    });
+
     it('a worker drained by SIGTERM hands its task to another worker at once, not after the retry delay', async () => {
       const dir = tempDir();
       const db = dbIn(dir);

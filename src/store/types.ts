@@ -206,6 +206,17 @@ export interface WorkerRecord {
   heartbeatAt: number;
 }
 
+/** A queue as `agentrun queue` shows it. */
+export interface QueueRecord {
+  name: string;
+  /** At most this many of its tasks run at once; null: only the workers' --concurrency limits it. */
+  maxRunning: number | null;
+  /** Unfinished tasks nobody runs now: queued, interrupted, or left by a runner whose lease expired. */
+  waiting: number;
+  /** Tasks with a live lease. */
+  running: number;
+}
+
 /**
  * What a worker's claim took: a task of its queue, now leased to it at this epoch — the lease its run is fenced by
  * (the run does not take the lease again). `previous` is the lease the claim replaced (a dead runner's, expired), so
@@ -291,8 +302,8 @@ export interface Store {
    * Workers: takes the best waiting task of `queue` and leases it to `owner`, in one atomic statement — a task never
    * ran (`queued`), one whose runner died (`running`/`planning` with an expired lease), one `interrupted` by a signal
    * (reason `signal`: a worker drained for a deploy hands it over at once), or one `interrupted` otherwise (the LLM
-   * was down, say) at least `retryAfterMs` ago. Highest priority first, then oldest. Undefined when there is none; two workers never get one
-   * task.
+   * was down, say) at least `retryAfterMs` ago. Highest priority first, then oldest. Nothing while the queue runs as
+   * many tasks as its limit allows (`setQueueLimit`). Undefined when there is none; two workers never get one task.
    */
   claimTask(queue: string, owner: string, ttlMs: number, retryAfterMs: number): Promise<ClaimedTask | undefined>;
   /** Records (or refreshes) a worker and its heartbeat. */
@@ -300,6 +311,13 @@ export interface Store {
   removeWorker(id: string): Promise<void>;
   /** Workers whose last heartbeat is at most `aliveWithinMs` old, by the store's clock. */
   listWorkers(aliveWithinMs: number): Promise<WorkerRecord[]>;
+  /**
+   * Sets how many of a queue's tasks may run at once across every worker (a live lease counts as running), or lifts
+   * the limit (null). `claimTask` honours it atomically: two workers never both take the last free place.
+   */
+  setQueueLimit(queue: string, maxRunning: number | null): Promise<void>;
+  /** Every queue that has unfinished tasks or a limit, by name. */
+  listQueues(): Promise<QueueRecord[]>;
   /**
    * Calls `onWork` (a hint, never a promise) when a task may have been queued on `queue` — PostgreSQL's LISTEN/NOTIFY.
    * Absent on stores that have no such signal: workers poll them. Resolves to a function that stops listening.

@@ -1,4 +1,4 @@
--- versions: 1, 2, 3, 4, 5
+-- versions: 1, 2, 3, 4, 5, 6
 effects.key text NOT NULL
 effects.task_id text NOT NULL
 effects.step integer NOT NULL
@@ -48,6 +48,8 @@ notes.text text NOT NULL
 notes.reasoning text
 notes.step integer
 notes.created_at bigint NOT NULL
+queues.name text NOT NULL
+queues.max_running integer NOT NULL
 runs.task_id text NOT NULL
 runs.seq integer NOT NULL
 runs.owner text NOT NULL
@@ -136,6 +138,8 @@ memory_sources memory_sources_pkey: PRIMARY KEY (memory_id, task_id)
 notes notes_kind_check: CHECK ((kind = ANY (ARRAY['decision'::text, 'discovery'::text])))
 notes notes_pkey: PRIMARY KEY (task_id, seq)
 notes notes_task_id_fkey: FOREIGN KEY (task_id) REFERENCES tasks(id) ON DELETE CASCADE
+queues queues_max_running_check: CHECK ((max_running > 0))
+queues queues_pkey: PRIMARY KEY (name)
 runs runs_ending_check: CHECK ((ending = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text, 'needs-attention'::text, 'interrupted'::text, 'lease-lost'::text, 'killed'::text, 'error'::text])))
 runs runs_hook_status_check: CHECK ((hook_status = ANY (ARRAY['pending'::text, 'running'::text, 'done'::text, 'failed'::text])))
 runs runs_how_check: CHECK ((how = ANY (ARRAY['start'::text, 'resume'::text, 'takeover'::text, 'force'::text])))
@@ -160,6 +164,7 @@ CREATE UNIQUE INDEX memory_recalls_pkey ON memory_recalls USING btree (memory_id
 CREATE INDEX memory_sources_by_task ON memory_sources USING btree (task_id)
 CREATE UNIQUE INDEX memory_sources_pkey ON memory_sources USING btree (memory_id, task_id)
 CREATE UNIQUE INDEX notes_pkey ON notes USING btree (task_id, seq)
+CREATE UNIQUE INDEX queues_pkey ON queues USING btree (name)
 CREATE UNIQUE INDEX runs_pkey ON runs USING btree (task_id, seq)
 CREATE UNIQUE INDEX schema_version_pkey ON schema_version USING btree (version)
 CREATE UNIQUE INDEX steps_pkey ON steps USING btree (task_id, n)

@@ -1,4 +1,4 @@
--- versions: 1, 2, 3, 4, 7
+-- versions: 1, 2, 3, 4, 7, 8
 
 -- index effects_by_task
 CREATE INDEX effects_by_task ON effects (task_id, step, turn, call);
@@ -120,6 +120,12 @@ CREATE TABLE notes (
   created_at INTEGER NOT NULL,
   PRIMARY KEY (task_id, seq)
 ) WITHOUT ROWID;
+
+-- table queues
+CREATE TABLE queues (
+  name        TEXT PRIMARY KEY,
+  max_running INTEGER NOT NULL CHECK (max_running > 0)
+);
 
 -- table runs
 CREATE TABLE runs (

@@ -452,6 +452,33 @@ export function testStore(subject: StoreUnderTest): void {
         expect(await store.claimTask('q', 'w:4', 60_000, 0)).toBeUndefined();
       });
 
+      it('runs at most a queue\'s limit of its tasks at once, however many workers claim at the same time', async () => {
+        for (let i = 0; i < 8; i++) await store.createTask(newTask(`t${i}`, i, { queue: 'q' }));
+        await store.createTask(newTask('free', 1, { queue: 'other' }));
+        await store.setQueueLimit('q', 3);
+        const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claimTask('q', `w:${i}`, 60_000, 60_000)));
+        const taken = claims.filter((c) => c !== undefined);
+        expect(taken).toHaveLength(3);
+        // Another queue is not held back by this one's limit.
+        expect((await store.claimTask('other', 'w:9', 60_000, 60_000))?.taskId).toBe('free');
+        expect(await store.listQueues()).toEqual([
+          { name: 'other', maxRunning: null, waiting: 0, running: 1 },
+          { name: 'q', maxRunning: 3, waiting: 5, running: 3 },
+        ]);
+        // A task that lets go frees its place for the next claim.
+        const done = taken[0]!;
+        const fence = { taskId: done.taskId, owner: `w:${claims.indexOf(done)}`, epoch: done.epoch, ttlMs: 60_000 };
+        await store.updateTask(done.taskId, { status: 'completed' }, { fence });
+        await store.releaseLease(fence);
+        expect(await store.claimTask('q', 'w:10', 60_000, 60_000)).toBeDefined();
+        expect(await store.claimTask('q', 'w:11', 60_000, 60_000)).toBeUndefined();
+        // Lifted: the rest can run.
+        await store.setQueueLimit('q', null);
+        const rest = await Promise.all(Array.from({ length: 6 }, (_, i) => store.claimTask('q', `w:${20 + i}`, 60_000, 60_000)));
+        expect(rest.filter((c) => c !== undefined)).toHaveLength(4);
+        expect((await store.listQueues()).find((q) => q.name === 'q')).toEqual({ name: 'q', maxRunning: null, waiting: 0, running: 7 });
+      });
+
       it('hands a task a drained worker stopped (interrupted by a signal) to the next claim at once', async () => {
         await store.createTask(newTask('t1', 1, { queue: 'q' }));
         const first = await store.claimTask('q', 'w:1', 60_000, 60_000);

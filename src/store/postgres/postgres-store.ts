@@ -10,6 +10,7 @@ import type {
   NextStep,
   NewTask,
   NoteRecord,
+  QueueRecord,
   RunEnd,
   RunRecord,
   StepAttempt,
@@ -365,27 +366,53 @@ export class PostgresStore implements Store {
   }
 
   async claimTask(queue: string, owner: string, ttlMs: number, retryAfterMs: number): Promise<ClaimedTask | undefined> {
-    // One statement: SKIP LOCKED lets concurrent workers pass over a row another is claiming instead of queueing
-    // behind it, and the outer condition re-checks the lease once the row is locked. The epoch counts the grant; the
-    // locked row, read before the update, tells whose lease it replaced.
-    const { rows } = await this.pool.query<{ id: string; lease_epoch: number; previous_owner: string | null; previous_expires_at: number | null }>(
-      `UPDATE tasks t SET lease_owner = $2, lease_expires_at = ${NOW_MS} + $3, heartbeat_at = ${NOW_MS}, lease_epoch = t.lease_epoch + 1,
-         status = CASE t.status WHEN 'queued' THEN 'planning' ELSE t.status END
-       FROM (
-         SELECT id, lease_owner, lease_expires_at FROM tasks
-         WHERE queue = $1 AND status IN ('queued', 'planning', 'running', 'interrupted') AND pruned_at IS NULL
-           AND (lease_owner IS NULL OR lease_expires_at <= ${NOW_MS}) AND (status <> 'interrupted' OR reason = 'signal' OR updated_at <= ${NOW_MS} - $4)
-         ORDER BY priority DESC, created_at, id LIMIT 1
-         FOR UPDATE SKIP LOCKED
-       ) c
-       WHERE t.id = c.id AND (t.lease_owner IS NULL OR t.lease_expires_at <= ${NOW_MS})
-       RETURNING t.id, t.lease_epoch, c.lease_owner AS previous_owner, c.lease_expires_at AS previous_expires_at`,
-      [queue, owner, ttlMs, retryAfterMs],
-      { named: true },
+    return this.pool.transaction(async (client) => {
+      // A limited queue's row is locked first, so claims on it take turns: each counts the running tasks in a
+      // statement of its own, which sees the claim before it (one statement would count from a snapshot taken
+      // before waiting for the lock). An unlimited queue has no row, and claims on it do not wait for each other.
+      await client.query('SELECT 1 FROM queues WHERE name = $1 FOR UPDATE', [queue]);
+      // SKIP LOCKED lets concurrent workers pass over a row another is claiming instead of queueing behind it, and the
+      // outer condition re-checks the lease once the row is locked. The epoch counts the grant; the locked row, read
+      // before the update, tells whose lease it replaced.
+      const { rows } = await client.query<{ id: string; lease_epoch: number; previous_owner: string | null; previous_expires_at: number | null }>(
+        `UPDATE tasks t SET lease_owner = $2, lease_expires_at = ${NOW_MS} + $3, heartbeat_at = ${NOW_MS}, lease_epoch = t.lease_epoch + 1,
+           status = CASE t.status WHEN 'queued' THEN 'planning' ELSE t.status END
+         FROM (
+           SELECT id, lease_owner, lease_expires_at FROM tasks
+           WHERE queue = $1 AND status IN ('queued', 'planning', 'running', 'interrupted') AND pruned_at IS NULL
+             AND (lease_owner IS NULL OR lease_expires_at <= ${NOW_MS}) AND (status <> 'interrupted' OR reason = 'signal' OR updated_at <= ${NOW_MS} - $4)
+             AND (NOT EXISTS (SELECT 1 FROM queues WHERE name = $1)
+                  OR (SELECT count(*) FROM tasks WHERE queue = $1 AND status IN ('queued', 'planning', 'running', 'interrupted') AND lease_owner IS NOT NULL AND lease_expires_at > ${NOW_MS})
+                     < (SELECT max_running FROM queues WHERE name = $1))
+           ORDER BY priority DESC, created_at, id LIMIT 1
+           FOR UPDATE SKIP LOCKED
+         ) c
+         WHERE t.id = c.id AND (t.lease_owner IS NULL OR t.lease_expires_at <= ${NOW_MS})
+         RETURNING t.id, t.lease_epoch, c.lease_owner AS previous_owner, c.lease_expires_at AS previous_expires_at`,
+        [queue, owner, ttlMs, retryAfterMs],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      return { taskId: row.id, epoch: row.lease_epoch, previous: row.previous_owner === null ? null : { owner: row.previous_owner, expiresAt: row.previous_expires_at } };
+    });
+  }
+
+  async setQueueLimit(queue: string, maxRunning: number | null): Promise<void> {
+    if (maxRunning === null) await this.pool.query('DELETE FROM queues WHERE name = $1', [queue]);
+    else await this.pool.query('INSERT INTO queues (name, max_running) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET max_running = excluded.max_running', [queue, maxRunning]);
+  }
+
+  async listQueues(): Promise<QueueRecord[]> {
+    const { rows } = await this.pool.query<{ name: string; max_running: number | null; waiting: number; running: number }>(
+      `SELECT names.name, q.max_running,
+         (SELECT count(*)::int FROM tasks WHERE queue = names.name AND status IN ('queued', 'planning', 'running', 'interrupted')
+            AND (lease_owner IS NULL OR lease_expires_at <= ${NOW_MS})) AS waiting,
+         (SELECT count(*)::int FROM tasks WHERE queue = names.name AND status IN ('queued', 'planning', 'running', 'interrupted') AND lease_owner IS NOT NULL AND lease_expires_at > ${NOW_MS}) AS running
+       FROM (SELECT name FROM queues UNION SELECT DISTINCT queue FROM tasks WHERE queue IS NOT NULL AND status IN ('queued', 'planning', 'running', 'interrupted')) names
+       LEFT JOIN queues q ON q.name = names.name
+       ORDER BY names.name`,
     );
-    const row = rows[0];
-    if (!row) return undefined;
-    return { taskId: row.id, epoch: row.lease_epoch, previous: row.previous_owner === null ? null : { owner: row.previous_owner, expiresAt: row.previous_expires_at } };
+    return rows.map((r) => ({ name: r.name, maxRunning: r.max_running, waiting: r.waiting, running: r.running }));
   }
 
   async heartbeatWorker(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>): Promise<void> {

@@ -11,6 +11,7 @@ import type {
   NextStep,
   NewTask,
   NoteRecord,
+  QueueRecord,
   RunEnd,
   RunRecord,
   StepAttempt,
@@ -53,6 +54,11 @@ const PATCH_COLUMNS: Record<keyof TaskPatch, string> = {
   finishedAt: 'finished_at',
   expiresAt: 'expires_at',
 };
+
+/** The claim's condition on the queue's limit, if it has one: fewer of its tasks hold a live lease than it allows. */
+const UNDER_QUEUE_LIMIT = `(NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue)
+  OR (SELECT count(*) FROM tasks WHERE queue = @queue AND status IN ('queued', 'planning', 'running', 'interrupted') AND lease_owner IS NOT NULL AND lease_expires_at > @now)
+     < (SELECT max_running FROM queues WHERE name = @queue))`;
 
 /**
  * The SQLite store. better-sqlite3 is synchronous; the methods are async only to honour the `Store` interface
@@ -436,6 +442,7 @@ export class SqliteStore implements Store {
         `SELECT id, lease_owner, lease_expires_at FROM tasks
          WHERE queue = @queue AND status IN ('queued', 'planning', 'running', 'interrupted') AND pruned_at IS NULL
            AND (lease_owner IS NULL OR lease_expires_at <= @now) AND (status <> 'interrupted' OR reason = 'signal' OR updated_at <= @now - @retry)
+           AND ${UNDER_QUEUE_LIMIT}
          ORDER BY priority DESC, created_at, id LIMIT 1`,
       ).get({ now, queue, retry: retryAfterMs }) as { id: string; lease_owner: string | null; lease_expires_at: number | null } | undefined;
       if (!found) return undefined;
@@ -446,6 +453,25 @@ export class SqliteStore implements Store {
       ).get(owner, now + ttlMs, now, found.id) as { lease_epoch: number };
       return { taskId: found.id, epoch, previous: found.lease_owner === null ? null : { owner: found.lease_owner, expiresAt: found.lease_expires_at } };
     });
+  }
+
+  async setQueueLimit(queue: string, maxRunning: number | null): Promise<void> {
+    this.write(() => {
+      if (maxRunning === null) this.sql('DELETE FROM queues WHERE name = ?').run(queue);
+      else this.sql('INSERT INTO queues (name, max_running) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET max_running = excluded.max_running').run(queue, maxRunning);
+    });
+  }
+
+  async listQueues(): Promise<QueueRecord[]> {
+    const rows = this.sql(
+      `SELECT name, (SELECT max_running FROM queues WHERE queues.name = names.name) AS max_running,
+         (SELECT count(*) FROM tasks WHERE queue = names.name AND status IN ('queued', 'planning', 'running', 'interrupted')
+            AND (lease_owner IS NULL OR lease_expires_at <= @now)) AS waiting,
+         (SELECT count(*) FROM tasks WHERE queue = names.name AND status IN ('queued', 'planning', 'running', 'interrupted') AND lease_owner IS NOT NULL AND lease_expires_at > @now) AS running
+       FROM (SELECT name FROM queues UNION SELECT DISTINCT queue FROM tasks WHERE queue IS NOT NULL AND status IN ('queued', 'planning', 'running', 'interrupted')) names
+       ORDER BY name`,
+    ).all({ now: Date.now() }) as { name: string; max_running: number | null; waiting: number; running: number }[];
+    return rows.map((r) => ({ name: r.name, maxRunning: r.max_running, waiting: r.waiting, running: r.running }));
   }
 
   async heartbeatWorker(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>): Promise<void> {
