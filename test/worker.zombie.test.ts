@@ -44,6 +44,11 @@ describe('a zombie worker', () => {
     expect(rescuer.claimed()).toEqual([id]);
     const completed = await inspect(id, dir);
     expect(completed).toMatchObject({ status: 'completed', completed: [1, 2] });
+    // The history tells a frozen runner from a killed one: its process was alive when its lease was taken over.
+    expect((completed as { runs: { how: string; ending: string; detail: string }[] }).runs.map((r) => [r.how, r.ending])).toEqual([
+      ['start', 'lease-lost'],
+      ['takeover', 'completed'],
+    ]);
 
     zombie.child.kill('SIGCONT');
     await waitFor(() => /released \S+ \(exit 3\)/.test(zombie.log()), 'the zombie run to stop by itself', 30_000);

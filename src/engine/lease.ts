@@ -23,15 +23,26 @@ export function leaseOwner(): string {
 
 /** A holder on this host whose process is gone (kill -9, reboot) cannot renew: its lease is safe to take now. */
 export function isDeadLocalOwner(owner: string): boolean {
+  return localOwnerProcess(owner) === 'gone';
+}
+
+/** A holder on this host whose process still exists: one that let its lease lapse was paused or stuck, not killed. */
+export function isLiveLocalOwner(owner: string): boolean {
+  return localOwnerProcess(owner) === 'alive';
+}
+
+/** Whether `host:pid` names a process of this host (other than us) that exists; undefined when we cannot tell. */
+function localOwnerProcess(owner: string): 'alive' | 'gone' | undefined {
   const at = owner.lastIndexOf(':');
   const host = owner.slice(0, at);
   const pid = Number(owner.slice(at + 1));
-  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
   try {
     process.kill(pid, 0);
-    return false;
+    return 'alive';
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    // EPERM: it exists, as another user's process.
+    return (error as NodeJS.ErrnoException).code === 'ESRCH' ? 'gone' : 'alive';
   }
 }
 

@@ -1,6 +1,7 @@
 import type { EffectRecord, RunEnding, RunHow, RunRecord, Store, TaskRecord } from '../store/types.js';
 import type { EventListener } from './events.js';
 import { deliverHooks, hookCommandFor } from './hooks.js';
+import { isLiveLocalOwner } from './lease.js';
 import { hasLiveLease, isStale } from './task-state.js';
 
 /**
@@ -88,8 +89,8 @@ function carriedOut(effects: EffectRecord[], from: number, to: number): number {
 const TRANSITIONS: readonly RunEnding[] = ['completed', 'failed', 'cancelled', 'needs-attention'];
 
 /**
- * Ends the runs nobody ended: their process died. `spare` is a holder just displaced by --force: it is alive and
- * will end its own run (as lease-lost).
+ * Ends the runs nobody ended: their process died, or (a live process on this host) lost its lease while paused.
+ * `spare` is a holder just displaced by --force: it is alive and will end its own run (as lease-lost).
  */
 async function closeAbandoned(store: Store, task: TaskRecord, open: RunRecord[], options: { noticedBy: string; spare: string | null }): Promise<void> {
   const dead = open.filter((r) => r.owner !== options.spare);
@@ -110,13 +111,18 @@ async function closeAbandoned(store: Store, task: TaskRecord, open: RunRecord[],
     const transitioned = last && (TRANSITIONS as readonly string[]).includes(task.status) && (task.finishedAt ?? task.updatedAt) >= run.startedAt;
     if (transitioned) signs.push(task.finishedAt ?? task.updatedAt);
     const endedAt = signs.reduce((a, b) => Math.max(a, b), 0);
-    const ending: RunEnding = transitioned ? (task.status as RunEnding) : 'killed';
+    // Its lease lapsed while its process lives on (frozen by SIGSTOP, stuck, swapped out): it was taken over, not killed.
+    // If it wakes, its fenced writes fail and it stops; its own end would come too late to count.
+    const paused = !transitioned && isLiveLocalOwner(run.owner);
+    const ending: RunEnding = transitioned ? (task.status as RunEnding) : paused ? 'lease-lost' : 'killed';
     await store.endRun(run.taskId, run.seq, {
       endedAt,
       ending,
       detail: transitioned
         ? `its process died right after; found by ${options.noticedBy}`
-        : `its process was gone (killed, crashed or rebooted); found by ${options.noticedBy}`,
+        : paused
+          ? `its lease expired while its process was still alive (paused or stuck); taken over by ${options.noticedBy}`
+          : `its process was gone (killed, crashed or rebooted); found by ${options.noticedBy}`,
       // What the journals say it did; exact for the last open run, whose successor is starting only now.
       stepsCompleted: last ? Math.max(0, task.completedCount - run.baseCompleted) : 0,
       turnsPaid: last ? Math.max(0, task.usage.requests - run.baseRequests) : 0,
