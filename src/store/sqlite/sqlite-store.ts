@@ -68,12 +68,15 @@ export class SqliteStore implements Store {
   readonly location: string;
   private readonly db: Database.Database;
   private readonly sql: (text: string) => Database.Statement;
+  /** One transaction function for every write (its body is the argument): made once, not per write. */
+  private readonly transaction: Database.Transaction<(body: () => unknown) => unknown>;
   readonly memories: SqliteMemoryStore;
 
   private constructor(file: string, options: OpenDatabaseOptions) {
     this.location = file;
     this.db = openDatabase(file, options);
     this.sql = preparedStatements(this.db);
+    this.transaction = this.db.transaction((body: () => unknown) => body());
     this.memories = new SqliteMemoryStore(this.db);
   }
 
@@ -276,7 +279,7 @@ export class SqliteStore implements Store {
    */
   private write<T>(body: () => T): T {
     try {
-      return this.db.transaction(body).immediate();
+      return this.transaction.immediate(body) as T;
     } catch (error) {
       throw this.busyToResumable(error);
     }
