@@ -44,6 +44,23 @@ describe('importing a checkpoint shows what it will run and asks first', () => {
     expect(JSON.parse((await runCli(['inspect', 'gift2', '--json', '--db', other], { cwd: dir })).stdout).workspace).toBe('/');
   });
 
+  it('restores the run history, but never runs a hook the checkpoint says is still due', async () => {
+    const { file, other, dir } = await craftedExport();
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    expect(doc.runs).toHaveLength(1);
+    doc.runs[0].hook = { command: 'touch HOOKED', status: 'pending', exit_code: null, output: null, finished_at: null };
+    writeFileSync(file, JSON.stringify(doc));
+    expect((await runCli(['import', file, '--yes', '--db', other], { cwd: dir })).code).toBe(0);
+    // The cron sweep, which delivers pending hooks, finds nothing to run here.
+    expect((await runCli(['resume', '--all', '--db', other], { cwd: dir })).code).toBe(0);
+    expect(existsSync(path.join(dir, 'HOOKED'))).toBe(false);
+    const [run] = JSON.parse((await runCli(['inspect', 'gift', '--json', '--db', other], { cwd: dir })).stdout).runs;
+    expect(run).toEqual({
+      ...doc.runs[0],
+      hook: { command: 'touch HOOKED', status: 'failed', exit_code: null, output: 'not run here: it was still due when the task was exported, and runs where it was exported from', finished_at: null },
+    });
+  });
+
   it('lists the MCP servers the checkpoint would start or call, with their checks', async () => {
     const { file, other, dir } = await craftedExport();
     const doc = JSON.parse(readFileSync(file, 'utf8'));

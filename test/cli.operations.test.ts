@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliSandbox, REPO_ROOT, runCli, waitFor } from './support/cli.js';
@@ -79,6 +79,8 @@ describe('fork', () => {
     expect(count('again 4')).toBe(1);
     const doc = JSON.parse((await cli(['inspect', 'again', '--json'])).stdout);
     expect(doc.results).toEqual({ '1': 'result 1', '2': 'result 2', '3': 'result 3', '4': 'result 4' });
+    // A new task: its history is its own run, not the source's.
+    expect(doc.runs.map((r: { run: number; how: string; ending: string }) => [r.run, r.how, r.ending])).toEqual([[1, 'start', 'completed']]);
     // The source is untouched.
     expect(JSON.parse((await cli(['inspect', 'orig', '--json'])).stdout).status).toBe('completed');
   });
@@ -107,9 +109,20 @@ describe('export and import', () => {
     expect(imported.code).toBe(0);
     expect(imported.stdout).toBe('moving\n');
     expect(imported.stderr).toContain('continue with: agentrun resume moving');
+    // Its run history comes along; the run the kill left open is not continued here (the exporting database settles it).
+    const [killedRun] = JSON.parse(readFileSync(path.join(dir, 'moving.json'), 'utf8')).runs;
+    expect(killedRun).toMatchObject({ run: 1, how: 'start', ended_at: null });
+    const runsThere = async () => JSON.parse((await runCli(['inspect', 'moving', '--json', '--db', other], { cwd: dir })).stdout).runs;
+    expect(await runsThere()).toEqual([
+      { ...killedRun, ended_at: expect.any(String), ending: 'interrupted', detail: 'still open when the task was exported; imported here, where it did not continue' },
+    ]);
     const resumed = await runCli(['resume', 'moving', '--db', other], { cwd: dir });
     expect(resumed.code).toBe(0);
     expect([1, 2, 3, 4].map((n) => count(`moving ${n}`))).toEqual([1, 1, 1, 1]);
+    expect((await runsThere()).map((r: { run: number; how: string; ending: string }) => [r.run, r.how, r.ending])).toEqual([
+      [1, 'start', 'interrupted'],
+      [2, 'resume', 'completed'],
+    ]);
 
     // A second import of the same id is refused, unless renamed.
     const again = await runCli(['import', 'moving.json', '--yes', '--db', other], { cwd: dir });

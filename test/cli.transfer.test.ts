@@ -5,7 +5,7 @@ import { runCli, spawnCli, waitFor } from './support/cli.js';
 import { dropSchema, pgUrl, schemaName } from './support/postgres.js';
 import { tempDir } from './support/temp-dir.js';
 
-/** `agentrun transfer`: every task of a SQLite file to PostgreSQL and back, whole, counted, never half-moved. */
+/** `agentrun transfer`: every task of a SQLite file, with its run history, to PostgreSQL and back — whole, counted, never half-moved. */
 const schemas = [schemaName('transfer_a'), schemaName('transfer_b')];
 afterAll(async () => {
   for (const schema of schemas) await dropSchema(schema);
@@ -20,14 +20,13 @@ async function listed(db: string, cwd: string): Promise<{ task_id: string; statu
   return (JSON.parse(result.stdout) as { task_id: string; status: string }[]).map(({ task_id, status }) => ({ task_id, status })).sort((a, b) => a.task_id.localeCompare(b.task_id));
 }
 
-/** The checkpoint as inspect prints it: what must arrive unchanged (all but the run history, which is not moved). */
-async function checkpoint(db: string, id: string, cwd: string): Promise<unknown> {
-  const { runs: _history, ...doc } = JSON.parse((await cli(['inspect', id, '--json', '--db', db], cwd)).stdout);
-  return doc;
+/** The checkpoint as inspect prints it, run history included: what must arrive unchanged. */
+async function checkpoint(db: string, id: string, cwd: string): Promise<{ runs: unknown[] }> {
+  return JSON.parse((await cli(['inspect', id, '--json', '--db', db], cwd)).stdout);
 }
 
 describe('agentrun transfer', () => {
-  it('moves every task from SQLite to PostgreSQL and back, with its journal, and counts them', async () => {
+  it('moves every task from SQLite to PostgreSQL and back, with its journal and run history, and counts them', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'agentrun.db');
     const pg = pgUrl(schemas[0]!);
@@ -38,12 +37,14 @@ describe('agentrun transfer', () => {
     expect((await cli(['start', '--task', 'ok.yaml', '--id', 'queued-1', '--queue', 'q', '--db', file], dir)).code).toBe(0);
     const before = await listed(file, dir);
     const docs = await Promise.all(before.map((t) => checkpoint(file, t.task_id, dir)));
+    expect(docs.map((doc) => doc.runs.length)).toEqual([1, 1, 0]);
 
     const moved = await cli(['transfer', '--db', file, '--to', pg], dir);
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout.trim()).toBe(`moved 3 tasks to ${pg} (1 completed, 1 failed, 1 queued)`);
     expect(await listed(pg, dir)).toEqual(before);
     expect(await listed(file, dir)).toEqual([]);
+    // Whole, run history included.
     expect(await Promise.all(before.map((t) => checkpoint(pg, t.task_id, dir)))).toEqual(docs);
 
     // The queued task is a worker's on PostgreSQL now; the failed one resumes there (and fails again at step 2 only).
@@ -52,10 +53,13 @@ describe('agentrun transfer', () => {
     expect(resumed.stderr).not.toContain('step 1/2 started');
 
     const back = path.join(dir, 'back.db');
+    const history = (await checkpoint(pg, 'failed-1', dir)).runs;
+    expect(history).toHaveLength(2);
     const returned = await cli(['transfer', '--db', pg, '--to', back, '--json'], dir);
     expect(returned.code, returned.stderr).toBe(0);
     expect(JSON.parse(returned.stdout)).toMatchObject({ moved: 3, already_moved: 0, by_status: { completed: 1, failed: 1, queued: 1 } });
     expect((await listed(back, dir)).map((t) => t.task_id)).toEqual(['done-1', 'failed-1', 'queued-1']);
+    expect((await checkpoint(back, 'failed-1', dir)).runs).toEqual(history);
     expect(await listed(pg, dir)).toEqual([]);
   });
 

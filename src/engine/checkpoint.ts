@@ -67,7 +67,7 @@ export const CheckpointSchema = z.object({
   updated_at: iso,
   finished_at: iso.nullable(),
   expires_at: iso.nullable(),
-  /** The task's run history (`inspect` shows it); not read back by `import`, where the task starts a history of its own. */
+  /** The task's run history (`inspect` shows it; `import` restores it, see `importedRun`). Absent from older exports. */
   runs: z
     .array(
       z.object({
@@ -124,7 +124,7 @@ export async function buildCheckpoint(store: Store, taskId: string): Promise<Che
     store.getAllTurns(taskId),
     store.getRuns(taskId),
   ]);
-  return { ...toDocument({ task, steps, notes, effects, turns }), runs: runs.map(runJson) };
+  return toDocument({ task, steps, notes, effects, turns, runs });
 }
 
 function runJson(r: RunRecord): NonNullable<CheckpointDocument['runs']>[number] {
@@ -199,6 +199,7 @@ export function toDocument(bundle: TaskBundle): CheckpointDocument {
         at: toIso(t.createdAt),
       })),
     },
+    runs: bundle.runs.map(runJson),
   };
 }
 
@@ -284,5 +285,34 @@ export function fromDocument(doc: CheckpointDocument, id: string, workspace: str
       completionTokens: t.tokens.completion,
       createdAt: toMs(t.at),
     })),
+    runs: (doc.runs ?? []).map((r) => importedRun(id, r, Math.max(toMs(doc.updated_at), toMs(r.started_at)))),
+  };
+}
+
+/**
+ * A run of an exported task, as history here. The exporting database still holds the task, and settles there
+ * whatever the document caught unsettled — so a run without an end is recorded as not continued here (ending
+ * `interrupted` when the task was last updated), and a hook still pending as not run here: a hook runs once, not
+ * once per copy, and never a command the import did not show. `base_*` matter only while a run is open; none is.
+ */
+function importedRun(taskId: string, r: NonNullable<CheckpointDocument['runs']>[number], lastUpdatedAt: number): RunRecord {
+  const ended = toMsOrNull(r.ended_at);
+  const hook = r.hook && { command: r.hook.command, status: r.hook.status, exitCode: r.hook.exit_code, output: r.hook.output, finishedAt: toMsOrNull(r.hook.finished_at) };
+  return {
+    taskId,
+    seq: r.run,
+    owner: r.owner,
+    how: r.how,
+    startedAt: toMs(r.started_at),
+    endedAt: ended ?? lastUpdatedAt,
+    ending: ended === null ? 'interrupted' : r.ending,
+    detail: ended === null ? 'still open when the task was exported; imported here, where it did not continue' : r.detail,
+    stepsCompleted: r.steps_completed,
+    turnsPaid: r.turns_paid,
+    turnsReplayed: r.turns_replayed,
+    effects: r.effects,
+    baseCompleted: 0,
+    baseRequests: 0,
+    hook: hook?.status === 'pending' ? { ...hook, status: 'failed', output: 'not run here: it was still due when the task was exported, and runs where it was exported from' } : hook,
   };
 }

@@ -66,6 +66,8 @@ export async function forkTask(store: Store, sourceId: string, options: ForkOpti
     notes: (await store.getNotes(sourceId)).filter((n) => n.step !== null && n.step < fromStep).map((n) => ({ ...n, taskId: id })),
     effects: [],
     turns: [],
+    // A new task: its history starts with its own first run, not the source's.
+    runs: [],
   });
   if (!created) throw new UsageError(`a task with id "${id}" already exists`);
   return (await store.getTask(id))!;

@@ -12,8 +12,8 @@ export interface MoveResult {
 }
 
 /**
- * Moves every task of one store into another — SQLite to PostgreSQL or back — with its steps, notes, effects and LLM
- * turns. All of them are written to the target in one transaction, so the target gets every task or none; only then
+ * Moves every task of one store into another — SQLite to PostgreSQL or back — with its steps, notes, effects, LLM
+ * turns and run history (a hook still due is delivered by the target, once). All of them are written to the target in one transaction, so the target gets every task or none; only then
  * are they deleted from the source, each in its own transaction. Should that be cut short, the tasks are whole in
  * both stores, and running the move again finds them already moved and finishes removing them. Refuses (nothing
  * written) while any task is running, or when an id in the target belongs to another task.
@@ -50,6 +50,12 @@ export async function moveAllTasks(from: Store, to: Store): Promise<MoveResult> 
 }
 
 async function readBundle(store: Store, task: TaskRecord): Promise<TaskBundle> {
-  const [steps, notes, effects, turns] = await Promise.all([store.getSteps(task.id), store.getNotes(task.id), store.getEffects(task.id), store.getAllTurns(task.id)]);
-  return { task, steps, notes, effects, turns };
+  const [steps, notes, effects, turns, runs] = await Promise.all([
+    store.getSteps(task.id),
+    store.getNotes(task.id),
+    store.getEffects(task.id),
+    store.getAllTurns(task.id),
+    store.getRuns(task.id),
+  ]);
+  return { task, steps, notes, effects, turns, runs };
 }

@@ -328,7 +328,7 @@ export interface Store {
   getAllTurns(id: string): Promise<TurnRecord[]>;
   /** The task's most recently journaled LLM turn (what a resumed run learns the endpoint from), if any. */
   getLatestTurn(id: string): Promise<TurnRecord | undefined>;
-  /** Writes a whole task — header, steps, notes, effects, turns — in one transaction (import, fork). False if the id is taken. */
+  /** Writes a whole task — header, steps, notes, effects, turns, runs — in one transaction (import, fork). False if the id is taken. */
   insertTaskBundle(bundle: TaskBundle): Promise<boolean>;
   /** Many tasks in one transaction (moving a store): all of them, or — if one id is taken — none, and false. */
   insertTaskBundles(bundles: readonly TaskBundle[]): Promise<boolean>;
@@ -418,4 +418,6 @@ export interface TaskBundle {
   notes: NoteRecord[];
   effects: EffectRecord[];
   turns: TurnRecord[];
+  /** Its run history, hook deliveries included. */
+  runs: RunRecord[];
 }

@@ -3,7 +3,7 @@ import type { Queryable } from './pool.js';
 
 /**
  * Writes a whole task inside the caller's transaction: one statement per table, the rows passed as one JSON array
- * (so a task with a thousand steps is still five round trips). False, writing nothing, if the id is taken.
+ * (so a task with a thousand steps is still seven round trips). False, writing nothing, if the id is taken.
  */
 export async function insertTaskBundle(client: Queryable, bundle: TaskBundle): Promise<boolean> {
   const { task } = bundle;
@@ -50,6 +50,18 @@ export async function insertTaskBundle(client: Queryable, bundle: TaskBundle): P
     'phase text, step int, turn int, response text, prompt_tokens bigint, completion_tokens bigint, created_at bigint',
     bundle.turns.map((t) => ({
       phase: t.phase, step: t.step, turn: t.turn, response: JSON.stringify(t.response), prompt_tokens: t.promptTokens, completion_tokens: t.completionTokens, created_at: t.createdAt,
+    })),
+  );
+  await rows(
+    `runs (task_id, seq, owner, how, started_at, ended_at, ending, detail, steps_completed, turns_paid, turns_replayed, effects, base_completed, base_requests,
+       hook_command, hook_status, hook_exit, hook_output, hook_at)`,
+    `seq int, owner text, how text, started_at bigint, ended_at bigint, ending text, detail text, steps_completed int, turns_paid int, turns_replayed int,
+       effects int, base_completed int, base_requests int, hook_command text, hook_status text, hook_exit int, hook_output text, hook_at bigint`,
+    bundle.runs.map((r) => ({
+      seq: r.seq, owner: r.owner, how: r.how, started_at: r.startedAt, ended_at: r.endedAt, ending: r.ending, detail: r.detail, steps_completed: r.stepsCompleted,
+      turns_paid: r.turnsPaid, turns_replayed: r.turnsReplayed, effects: r.effects, base_completed: r.baseCompleted, base_requests: r.baseRequests,
+      hook_command: r.hook?.command ?? null, hook_status: r.hook?.status ?? null, hook_exit: r.hook?.exitCode ?? null, hook_output: r.hook?.output ?? null,
+      hook_at: r.hook?.finishedAt ?? null,
     })),
   );
   return true;

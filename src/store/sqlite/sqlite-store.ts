@@ -416,6 +416,15 @@ export class SqliteStore implements Store {
       'INSERT INTO llm_turns (task_id, phase, step, turn, response, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     for (const t of bundle.turns) turn.run(task.id, t.phase, t.step, t.turn, JSON.stringify(t.response), t.promptTokens, t.completionTokens, t.createdAt);
+    const run = this.sql(
+      `INSERT INTO runs (task_id, seq, owner, how, started_at, ended_at, ending, detail, steps_completed, turns_paid, turns_replayed, effects,
+         base_completed, base_requests, hook_command, hook_status, hook_exit, hook_output, hook_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const r of bundle.runs) {
+      run.run(task.id, r.seq, r.owner, r.how, r.startedAt, r.endedAt, r.ending, r.detail, r.stepsCompleted, r.turnsPaid, r.turnsReplayed, r.effects,
+        r.baseCompleted, r.baseRequests, r.hook?.command ?? null, r.hook?.status ?? null, r.hook?.exitCode ?? null, r.hook?.output ?? null, r.hook?.finishedAt ?? null);
+    }
     return true;
   }
 
