@@ -39,7 +39,7 @@ export async function moveAllTasks(from: Store, to: Store): Promise<MoveResult> 
   }
   const bundles: TaskBundle[] = [];
   for (const task of fresh) bundles.push(await readBundle(from, task));
-  if (!(await to.insertTaskBundles(bundles))) throw new UsageError(`a task with the same id appeared in ${to.location} meanwhile; nothing was moved, run transfer again`);
+  if ((await to.insertStoreBundle({ tasks: bundles, memories: [] })) === false) throw new UsageError(`a task with the same id appeared in ${to.location} meanwhile; nothing was moved, run transfer again`);
   for (const task of [...fresh, ...already]) {
     // Guarded: a task someone started meanwhile (in the source) is left there, whole, and not counted as gone.
     await from.deleteTask(task.id, { idle: true, epoch: task.leaseEpoch });

@@ -1,4 +1,4 @@
-import type { MemoryKind, MemoryRecord } from './memory-types.js';
+import type { MemoryBundle, MemoryKind, MemoryRecord } from './memory-types.js';
 
 /**
  * Reading memory rows back, the same for every store: `tags` and `sources` are JSON arrays as text, the embedding
@@ -20,6 +20,41 @@ export function toMemory(row: Record<string, unknown>): MemoryRecord {
     embeddingModel: row.embedding_model == null ? null : String(row.embedding_model),
   };
 }
+
+/**
+ * A whole memory read back (`listBundles`): the columns of `toMemory` plus `embedding`, and `sources` and `recalls` as
+ * JSON arrays of objects. Sorted here rather than in SQL, so both stores (whatever their collation) give one order.
+ */
+export function toMemoryBundle(row: Record<string, unknown>): MemoryBundle {
+  const sources = JSON.parse(String(row.sources)) as { taskId: unknown; addedAt: unknown }[];
+  const recalls = JSON.parse(String(row.recalls)) as { taskId: unknown; recalledAt: unknown; credited: unknown }[];
+  return {
+    id: Number(row.id),
+    namespace: String(row.namespace),
+    kind: String(row.kind) as MemoryKind,
+    text: String(row.text),
+    tags: JSON.parse(String(row.tags)) as string[],
+    sources: sortSources(sources.map((s) => ({ taskId: String(s.taskId), addedAt: Number(s.addedAt) }))),
+    // SQLite stores `credited` as 0/1, PostgreSQL as a boolean.
+    recalls: sortRecalls(recalls.map((r) => ({ taskId: String(r.taskId), recalledAt: Number(r.recalledAt), credited: Boolean(r.credited) }))),
+    createdAt: Number(row.created_at),
+    confirmedAt: Number(row.confirmed_at),
+    lastRecalledAt: row.last_recalled_at == null ? null : Number(row.last_recalled_at),
+    recallCount: Number(row.recall_count),
+    usefulCount: Number(row.useful_count),
+    embedding: row.embedding == null || row.embedding_model == null ? null : { model: String(row.embedding_model), vector: decodeVector(row.embedding as Buffer) },
+  };
+}
+
+export function sortSources(sources: MemoryBundle['sources']): MemoryBundle['sources'] {
+  return sources.sort((a, b) => a.addedAt - b.addedAt || compare(a.taskId, b.taskId));
+}
+
+export function sortRecalls(recalls: MemoryBundle['recalls']): MemoryBundle['recalls'] {
+  return recalls.sort((a, b) => compare(a.taskId, b.taskId));
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function cleanTags(tags: readonly string[]): string[] {
   return [...new Set(tags.map((t) => t.trim()).filter(Boolean))];

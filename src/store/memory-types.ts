@@ -63,6 +63,35 @@ export interface EmbeddedMemory {
   vector: number[];
 }
 
+/**
+ * Everything a memory is, as stored: what `agentrun transfer` moves to another store. `id` is the store's own: the
+ * store it moves to gives it another. Sources and recalls are sorted (by time then task, and by task), so two
+ * bundles of the same memory compare equal.
+ */
+export interface MemoryBundle {
+  id: number;
+  namespace: string;
+  kind: MemoryKind;
+  text: string;
+  tags: string[];
+  sources: { taskId: string; addedAt: number }[];
+  /** Each task that had it in its context; `credited` once that task completed (and useful_count counted it). */
+  recalls: { taskId: string; recalledAt: number; credited: boolean }[];
+  createdAt: number;
+  confirmedAt: number;
+  lastRecalledAt: number | null;
+  recallCount: number;
+  usefulCount: number;
+  embedding: { model: string; vector: number[] } | null;
+}
+
+/**
+ * How a moved memory landed in the target: `created`; `merged` into the memory with the same normalized text the
+ * target's namespace already held; or `unchanged`, that memory holding all of it already (moved by an earlier
+ * transfer that was cut short, or learned there too).
+ */
+export type MemoryLanding = 'created' | 'merged' | 'unchanged';
+
 export interface MemoryStore {
   /**
    * Adds a memory, or — when the namespace already holds the same normalized text — returns the existing one's id,
@@ -88,4 +117,12 @@ export interface MemoryStore {
   listEmbedded(namespace: string | null, model: string, limit: number): Promise<EmbeddedMemory[]>;
   /** Memories of the namespace without an embedding from `model` (none yet, or another model's), newest first. */
   needingEmbedding(namespace: string, model: string, limit: number): Promise<{ id: number; text: string }[]>;
+  /** Every memory of every namespace, whole (for `transfer`), oldest id first. */
+  listBundles(): Promise<MemoryBundle[]>;
+  /**
+   * After a transfer committed them to another store: deletes each of these memories that is still exactly as it
+   * was read, in one transaction. One that changed since (a task wrote or recalled it meanwhile) is kept, so that
+   * change is not lost; the next transfer moves it. Returns how many were kept so.
+   */
+  removeMoved(moved: readonly MemoryBundle[]): Promise<number>;
 }

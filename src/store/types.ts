@@ -1,4 +1,4 @@
-import type { MemoryStore } from './memory-types.js';
+import type { MemoryBundle, MemoryLanding, MemoryStore } from './memory-types.js';
 import type { StepDefinition, TaskDefinition } from '../task/schema.js';
 
 export const TASK_STATUSES = ['planning', 'running', 'interrupted', 'needs-attention', 'completed', 'failed', 'cancelled', 'queued'] as const;
@@ -330,8 +330,13 @@ export interface Store {
   getLatestTurn(id: string): Promise<TurnRecord | undefined>;
   /** Writes a whole task — header, steps, notes, effects, turns, runs — in one transaction (import, fork). False if the id is taken. */
   insertTaskBundle(bundle: TaskBundle): Promise<boolean>;
-  /** Many tasks in one transaction (moving a store): all of them, or — if one id is taken — none, and false. */
-  insertTaskBundles(bundles: readonly TaskBundle[]): Promise<boolean>;
+  /**
+   * Moving a store (`transfer`): every task and every memory of `bundle` in one transaction — all of it, or, if one
+   * task id is taken, nothing and false. Each memory is merged into the one of its namespace with the same
+   * normalized text, if there is one (`mergeMemory`), so writing the same memories again adds nothing; returns how
+   * each landed, in order.
+   */
+  insertStoreBundle(bundle: StoreBundle): Promise<MemoryLanding[] | false>;
   /**
    * Deletes a finished task's steps, notes and journals, keeping its summary row (marked pruned), if the guard
    * still holds in the same transaction; false (and nothing deleted) otherwise.
@@ -420,4 +425,10 @@ export interface TaskBundle {
   turns: TurnRecord[];
   /** Its run history, hook deliveries included. */
   runs: RunRecord[];
+}
+
+/** What moving a store writes to the target: its tasks, whole, and its long-term memory. */
+export interface StoreBundle {
+  tasks: readonly TaskBundle[];
+  memories: readonly MemoryBundle[];
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CancelRequestedError, LeaseLostError } from '../../src/errors.js';
-import type { LeaseFence, NewTask, Store } from '../../src/store/types.js';
+import type { MemoryBundle } from '../../src/store/memory-types.js';
+import type { LeaseFence, NewTask, Store, TaskBundle } from '../../src/store/types.js';
 import { TaskFileSchema } from '../../src/task/schema.js';
 import { takeLease } from './lease.js';
 
@@ -604,6 +605,126 @@ export function testStore(subject: StoreUnderTest): void {
         expect(await store.memories.listEmbedded(null, 'emb-1', 10)).toHaveLength(1);
         // b's embedding is another model's: it needs a new one.
         expect((await store.memories.needingEmbedding('ops', 'emb-1', 10)).map((m) => m.id)).toEqual([b.id]);
+      });
+    });
+
+    describe('moving a store (transfer)', () => {
+      const FACT = 'The staging deploy key lives in vault at secret/zephyr-staging';
+
+      /** A second, empty store of the same kind: where a transfer writes. */
+      async function withTarget(work: (target: Store) => Promise<void>): Promise<void> {
+        const target = await subject.create();
+        try {
+          await work(target);
+        } finally {
+          await subject.destroy?.(target);
+          await target.close();
+        }
+      }
+
+      /** A task that ran twice (the first run's completion hook still to deliver) and learned one fact, recalled by another task. */
+      async function taskWithHistory(): Promise<TaskBundle> {
+        await store.createTask(newTask('t1'));
+        const fence = await takeLease(store, 't1');
+        await store.savePlan('t1', definition.plan!, fence);
+        await store.startStep('t1', 1, { attempts: 1, firstTurn: 1 }, fence);
+        await store.recordTurn({ taskId: 't1', phase: 'step', step: 1, turn: 1, response: { content: 'ok' }, promptTokens: 3, completionTokens: 2 }, fence);
+        await store.completeStep('t1', 1, { result: 'one', notes: [{ kind: 'discovery', text: FACT, reasoning: null, step: 1 }] }, fence);
+        await store.releaseLease(fence);
+        const run = { taskId: 't1', owner: 'host:1', how: 'start' as const, startedAt: 1000, baseCompleted: 0, baseRequests: 0 };
+        await store.beginRun(run);
+        await store.endRun('t1', 1, { endedAt: 1500, ending: 'completed', detail: null, stepsCompleted: 1, turnsPaid: 1, turnsReplayed: 0, effects: 0, hookCommand: './notify.sh' });
+        await store.beginRun({ ...run, owner: 'host:2', how: 'resume', startedAt: 2000, baseCompleted: 1, baseRequests: 1 });
+        const fact = await store.memories.add({ namespace: 'ops', kind: 'discovery', text: FACT, taskId: 't1', tags: ['vault'] });
+        await store.memories.add({ namespace: 'dev', kind: 'note', text: 'Builds need Node 20' });
+        await store.memories.markRecalled([fact.id], 'later-task');
+        await store.memories.creditTask('later-task');
+        await store.memories.setEmbedding(fact.id, 'emb-1', [0.5, -0.25, 1]);
+        const task = (await store.getTask('t1'))!;
+        const [steps, notes, effects, turns, runs] = await Promise.all([
+          store.getSteps('t1'), store.getNotes('t1'), store.getEffects('t1'), store.getAllTurns('t1'), store.getRuns('t1'),
+        ]);
+        return { task, steps, notes, effects, turns, runs };
+      }
+
+      const withoutIds = (bundles: MemoryBundle[]) => bundles.map(({ id: _id, ...rest }) => rest);
+
+      it('writes tasks with their run history and memories with everything of them in one go, and reads them back whole', async () => {
+        const task = await taskWithHistory();
+        const memories = await store.memories.listBundles();
+        expect(memories.map((m) => [m.namespace, m.sources, m.recalls, m.recallCount, m.usefulCount, m.embedding?.model])).toEqual([
+          ['ops', [{ taskId: 't1', addedAt: expect.any(Number) }], [{ taskId: 'later-task', recalledAt: expect.any(Number), credited: true }], 1, 1, 'emb-1'],
+          ['dev', [], [], 0, 0, undefined],
+        ]);
+        await withTarget(async (target) => {
+          expect(await target.insertStoreBundle({ tasks: [task], memories })).toEqual(['created', 'created']);
+          expect(await target.getRuns('t1')).toEqual(task.runs);
+          expect((await target.getRuns('t1'))[0]!.hook).toEqual({ command: './notify.sh', status: 'pending', exitCode: null, output: null, finishedAt: null });
+          // The pending hook and the open run moved with the task: the target settles them, once.
+          expect((await target.listUnsettledRuns(10)).map((r) => r.seq)).toEqual([1, 2]);
+          expect(await target.getSteps('t1')).toEqual(task.steps);
+          expect(await target.getAllTurns('t1')).toEqual(task.turns);
+          expect(withoutIds(await target.memories.listBundles())).toEqual(withoutIds(memories));
+          // Searchable, embedded and creditable there as in the source.
+          const [hit] = await target.memories.search('ops', 'staging deploy key', 10);
+          expect(hit!.memory).toMatchObject({ text: FACT, tags: ['vault'], sources: ['t1'], recallCount: 1, usefulCount: 1 });
+          expect((await target.memories.listEmbedded('ops', 'emb-1', 10)).map((e) => e.vector)).toEqual([[0.5, -0.25, 1]]);
+          expect(await target.memories.creditTask('later-task')).toBe(0);
+
+          // Written again (a transfer run again after one cut short): nothing is added, nothing counted twice.
+          expect(await target.insertStoreBundle({ tasks: [], memories })).toEqual(['unchanged', 'unchanged']);
+          expect(withoutIds(await target.memories.listBundles())).toEqual(withoutIds(memories));
+          // A task id taken: nothing at all is written, not even the memories.
+          const extra = { ...memories[1]!, text: 'A fact that must not arrive' };
+          expect(await target.insertStoreBundle({ tasks: [task], memories: [extra] })).toBe(false);
+          expect((await target.memories.list()).map((m) => m.text)).not.toContain(extra.text);
+        });
+      });
+
+      it('merges a moved memory into the same text the target holds: sources and tags united, each task recalled once', async () => {
+        const there = await store.memories.add({ namespace: 'ops', kind: 'discovery', text: FACT, taskId: 'a', tags: ['vault'] });
+        await store.memories.markRecalled([there.id], 'r1');
+        await store.memories.markRecalled([there.id], 'r2');
+        await store.memories.creditTask('r1');
+        const before = (await store.memories.listBundles())[0]!;
+        const moved: MemoryBundle = {
+          ...before,
+          id: 999_999,
+          kind: 'note',
+          text: ` ${FACT.toUpperCase()}. `,
+          tags: ['deploy', 'vault'],
+          sources: [{ taskId: 'a', addedAt: 1 }, { taskId: 'b', addedAt: before.sources[0]!.addedAt + 1 }],
+          recalls: [{ taskId: 'r2', recalledAt: 5, credited: true }, { taskId: 'r3', recalledAt: 6, credited: false }],
+          createdAt: before.createdAt - 1000,
+          confirmedAt: before.confirmedAt - 1000,
+          recallCount: 2,
+          usefulCount: 1,
+          embedding: { model: 'emb-1', vector: [1, 0] },
+        };
+        expect(await store.insertStoreBundle({ tasks: [], memories: [moved] })).toEqual(['merged']);
+        const merged = (await store.memories.get(there.id))!;
+        expect(merged).toMatchObject({ kind: 'discovery', text: FACT, tags: ['vault', 'deploy'], sources: ['a', 'b'], createdAt: before.createdAt - 1000, confirmedAt: before.confirmedAt });
+        // r1, r2 and r3 recalled it (r2 in both stores: once); r1 and r2 were credited.
+        expect(merged).toMatchObject({ recallCount: 3, usefulCount: 2, embeddingModel: 'emb-1' });
+        expect(await store.insertStoreBundle({ tasks: [], memories: [moved] })).toEqual(['unchanged']);
+        expect(await store.memories.get(there.id)).toEqual(merged);
+        expect(await store.memories.list()).toHaveLength(1);
+        // r3's recall arrived uncredited: r3 completing here credits it.
+        expect(await store.memories.creditTask('r3')).toBe(1);
+      });
+
+      it('removes from the source only the memories still as they were read', async () => {
+        const a = await store.memories.add({ namespace: 'ops', kind: 'note', text: 'alpha fact' });
+        const b = await store.memories.add({ namespace: 'ops', kind: 'note', text: 'beta fact' });
+        const read = await store.memories.listBundles();
+        await store.memories.markRecalled([b.id], 'task-meanwhile');
+        // b changed: kept (so is its new recall); a is deleted.
+        expect(await store.memories.removeMoved(read)).toBe(1);
+        expect(await store.memories.get(a.id)).toBeUndefined();
+        expect(await store.memories.get(b.id)).toMatchObject({ recallCount: 1 });
+        // One gone already is neither deleted nor kept.
+        expect(await store.memories.removeMoved(read.filter((m) => m.id === a.id))).toBe(0);
+        expect(await store.memories.removeMoved([])).toBe(0);
       });
     });
   });

@@ -1,6 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import { memoryTextHash, queryTerms } from '../memory-terms.js';
-import type { AddedMemory, EmbeddedMemory, MemoryHit, MemoryListQuery, MemoryRecord, MemoryStore, NewMemory } from '../memory-types.js';
-import { cleanTags, decodeVector, encodeVector, MATCH_END, MATCH_START, markedWords, toMemory } from '../memory-rows.js';
+import type { AddedMemory, EmbeddedMemory, MemoryBundle, MemoryHit, MemoryListQuery, MemoryRecord, MemoryStore, NewMemory } from '../memory-types.js';
+import { cleanTags, decodeVector, encodeVector, MATCH_END, MATCH_START, markedWords, toMemory, toMemoryBundle } from '../memory-rows.js';
+import { BUNDLE_SELECT } from './memory-bundles.js';
 import type { PgPool } from './pool.js';
 
 // The columns every read selects; `sources` is the memory's task ids as a JSON array (text), oldest first.
@@ -139,5 +141,23 @@ export class PostgresMemoryStore implements MemoryStore {
       [namespace, model, limit],
     );
     return rows;
+  }
+
+  async listBundles(): Promise<MemoryBundle[]> {
+    const { rows } = await this.pool.query(`${BUNDLE_SELECT} ORDER BY m.id`);
+    return rows.map(toMemoryBundle);
+  }
+
+  async removeMoved(moved: readonly MemoryBundle[]): Promise<number> {
+    if (moved.length === 0) return 0;
+    return this.pool.transaction(async (client) => {
+      // Locked as read, so nothing changes one between the comparison and its delete.
+      const { rows } = await client.query(`${BUNDLE_SELECT} WHERE m.id = ANY($1::bigint[]) FOR UPDATE OF m`, [moved.map((m) => m.id)]);
+      const current = new Map(rows.map((row) => [Number(row.id), toMemoryBundle(row)]));
+      const still = moved.filter((m) => current.has(m.id));
+      const unchanged = still.filter((m) => isDeepStrictEqual(current.get(m.id), m)).map((m) => m.id);
+      if (unchanged.length > 0) await client.query('DELETE FROM memories WHERE id = ANY($1::bigint[])', [unchanged]);
+      return still.length - unchanged.length;
+    });
   }
 }

@@ -18,6 +18,7 @@ import type {
   StepCompletion,
   StepRecord,
   Store,
+  StoreBundle,
   TaskBundle,
   TaskGuard,
   TaskPatch,
@@ -29,17 +30,19 @@ import type {
   WorkerRecord,
 } from '../types.js';
 import type { StepDefinition } from '../../task/schema.js';
+import type { MemoryLanding } from '../memory-types.js';
 import { toEffect, toNote, toRun, toStep, toTask, toTurn, toWorker } from '../sqlite/rows.js';
 import { QueueListener, queueChannel } from './queue-listener.js';
 import { parsePostgresUrl } from './connection-url.js';
 import { assertHeld, fenceSql, guardSql } from './fence.js';
 import { insertTaskBundle } from './insert-bundle.js';
+import { writeMemoryBundles } from './memory-bundles.js';
 import { migrate } from './migrate.js';
 import { PostgresMemoryStore } from './postgres-memory-store.js';
 import { PgPool } from './pool.js';
 import { NOW_MS, SqlParams } from './sql-params.js';
 
-/** Rolls back a multi-task insert when one id is taken. */
+/** Rolls back a store bundle's insert when one task id is taken. */
 class IdTaken extends Error {}
 
 const TASK_SELECT = 'SELECT t.*, d.definition FROM tasks t JOIN task_definitions d ON d.task_id = t.id';
@@ -510,14 +513,14 @@ export class PostgresStore implements Store {
   }
 
   async insertTaskBundle(bundle: TaskBundle): Promise<boolean> {
-    return this.insertTaskBundles([bundle]);
+    return (await this.insertStoreBundle({ tasks: [bundle], memories: [] })) !== false;
   }
 
-  async insertTaskBundles(bundles: readonly TaskBundle[]): Promise<boolean> {
+  async insertStoreBundle(bundle: StoreBundle): Promise<MemoryLanding[] | false> {
     try {
       return await this.pool.transaction(async (client) => {
-        for (const bundle of bundles) if (!(await insertTaskBundle(client, bundle))) throw new IdTaken();
-        return true;
+        for (const task of bundle.tasks) if (!(await insertTaskBundle(client, task))) throw new IdTaken();
+        return writeMemoryBundles(client, bundle.memories);
       });
     } catch (error) {
       if (error instanceof IdTaken) return false;

@@ -1,9 +1,11 @@
+import { isDeepStrictEqual } from 'node:util';
 import type Database from 'better-sqlite3';
 import { memoryTextHash } from '../memory-terms.js';
-import type { AddedMemory, EmbeddedMemory, MemoryHit, MemoryListQuery, MemoryRecord, MemoryStore, NewMemory } from '../memory-types.js';
-import { cleanTags, decodeVector, encodeVector, markedWords, toMemory } from '../memory-rows.js';
+import type { AddedMemory, EmbeddedMemory, MemoryBundle, MemoryHit, MemoryListQuery, MemoryRecord, MemoryStore, NewMemory } from '../memory-types.js';
+import { cleanTags, decodeVector, encodeVector, markedWords, toMemory, toMemoryBundle } from '../memory-rows.js';
 import { ftsMatchExpression } from './fts-query.js';
 import { ftsRowidRange } from './fts-rowid.js';
+import { BUNDLE_SELECT } from './memory-bundles.js';
 import { preparedStatements } from './prepared.js';
 
 type Row = Record<string, unknown>;
@@ -184,5 +186,22 @@ export class SqliteMemoryStore implements MemoryStore {
       `SELECT id, text FROM memories WHERE namespace = ? AND (embedding IS NULL OR embedding_model IS NOT ?)
        ORDER BY confirmed_at DESC, id DESC LIMIT ?`,
     ).all(namespace, model, limit) as { id: number; text: string }[];
+  }
+
+  async listBundles(): Promise<MemoryBundle[]> {
+    return (this.sql(`${BUNDLE_SELECT} ORDER BY m.id`).all() as Row[]).map(toMemoryBundle);
+  }
+
+  async removeMoved(moved: readonly MemoryBundle[]): Promise<number> {
+    return this.db.transaction(() => {
+      let kept = 0;
+      for (const memory of moved) {
+        const row = this.sql(`${BUNDLE_SELECT} WHERE m.id = ?`).get(memory.id) as Row | undefined;
+        if (!row) continue;
+        if (isDeepStrictEqual(toMemoryBundle(row), memory)) this.sql('DELETE FROM memories WHERE id = ?').run(memory.id);
+        else kept += 1;
+      }
+      return kept;
+    }).immediate();
   }
 }

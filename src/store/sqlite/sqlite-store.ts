@@ -19,6 +19,7 @@ import type {
   StepCompletion,
   StepRecord,
   Store,
+  StoreBundle,
   TaskBundle,
   TaskGuard,
   TaskPatch,
@@ -30,6 +31,8 @@ import type {
   ClaimedTask,
 } from '../types.js';
 import { TASK_STATUSES } from '../types.js';
+import type { MemoryLanding } from '../memory-types.js';
+import { writeMemoryBundle } from './memory-bundles.js';
 import { busyTimeoutMs, openDatabase, type OpenDatabaseOptions } from './open-database.js';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
 import { toEffect, toNote, toRun, toStep, toTask, toTurn, toWorker, type Row } from './rows.js';
@@ -37,7 +40,7 @@ import { preparedStatements } from './prepared.js';
 
 const DAY_MS = 86_400_000;
 
-/** Rolls back a multi-task insert when one id is taken. */
+/** Rolls back a store bundle's insert when one task id is taken. */
 class IdTaken extends Error {}
 
 /** A task row with its definition, as `toTask` reads it. */
@@ -369,15 +372,15 @@ export class SqliteStore implements Store {
   }
 
   async insertTaskBundle(bundle: TaskBundle): Promise<boolean> {
-    return this.insertTaskBundles([bundle]);
+    return (await this.insertStoreBundle({ tasks: [bundle], memories: [] })) !== false;
   }
 
-  async insertTaskBundles(bundles: readonly TaskBundle[]): Promise<boolean> {
+  async insertStoreBundle(bundle: StoreBundle): Promise<MemoryLanding[] | false> {
     try {
-      this.write(() => {
-        for (const bundle of bundles) if (!this.insertBundleRows(bundle)) throw new IdTaken();
+      return this.write(() => {
+        for (const task of bundle.tasks) if (!this.insertBundleRows(task)) throw new IdTaken();
+        return bundle.memories.map((memory) => writeMemoryBundle(this.sql, memory));
       });
-      return true;
     } catch (error) {
       if (error instanceof IdTaken) return false;
       throw error;
