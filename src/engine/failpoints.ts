@@ -1,5 +1,5 @@
 /**
- * Named points in the runner where a crash test can kill — or freeze — the process on the spot:
+ * Named points in the runner (and in `transfer`) where a crash test can kill — or freeze — the process on the spot:
  * AGENTRUN_FAILPOINTS="after-intent" kills at the first hit, "after-tool@3" at the third, comma-separated for several;
  * a ":stop" suffix ("after-intent:stop") freezes the process with SIGSTOP instead (a paused laptop, a frozen VM), so a
  * test can let another runner take over and then wake it with SIGCONT.
@@ -16,7 +16,9 @@ export type FailpointName =
   | 'after-tool'
   | 'before-step-commit'
   | 'after-step-commit'
-  | 'after-finish';
+  | 'after-finish'
+  /** `transfer`: the target committed, nothing removed from the source yet. */
+  | 'after-transfer-commit';
 
 interface Armed {
   remaining: number;

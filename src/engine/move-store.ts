@@ -1,5 +1,7 @@
 import { UsageError } from '../errors.js';
+import type { MemoryLanding } from '../store/memory-types.js';
 import type { Store, TaskBundle, TaskRecord } from '../store/types.js';
+import { failpoint } from './failpoints.js';
 import { hasLiveLease } from './task-state.js';
 
 export interface MoveResult {
@@ -9,14 +11,25 @@ export interface MoveResult {
   alreadyMoved: number;
   /** Moved tasks by status. */
   byStatus: Record<string, number>;
+  /** Memories written to the target by this run: new there, or merged into its memory with the same text. */
+  memories: number;
+  /** Of those, the ones merged into a memory the target had. */
+  memoriesMerged: number;
+  /** Memories the target held whole already (an earlier, interrupted move), now removed from the source. */
+  memoriesAlreadyMoved: number;
+  /** Memories that changed in the source while they moved (a task wrote or recalled one): kept there, so the change is not lost. */
+  memoriesKept: number;
 }
 
 /**
  * Moves every task of one store into another — SQLite to PostgreSQL or back — with its steps, notes, effects, LLM
- * turns and run history (a hook still due is delivered by the target, once). All of them are written to the target in one transaction, so the target gets every task or none; only then
- * are they deleted from the source, each in its own transaction. Should that be cut short, the tasks are whole in
- * both stores, and running the move again finds them already moved and finishes removing them. Refuses (nothing
- * written) while any task is running, or when an id in the target belongs to another task.
+ * turns and run history, and the store's long-term memory with them (sources, tags, recall records, counters,
+ * embeddings). All of it is written to the target in one transaction, so the target gets everything or nothing; a
+ * memory whose text the target's namespace already holds is merged into it (`mergeMemory`). Only then are the tasks
+ * deleted from the source, each in its own transaction, and the memories. Should that be cut short, everything is
+ * whole in both stores, and running the move again finds the tasks already moved and the memories already merged
+ * (adding nothing, counting nothing twice) and finishes removing them. Refuses (nothing written) while any task is
+ * running, or when an id in the target belongs to another task.
  */
 export async function moveAllTasks(from: Store, to: Store): Promise<MoveResult> {
   if (from.location === to.location) throw new UsageError(`the source and the target are the same database (${from.location})`);
@@ -39,14 +52,27 @@ export async function moveAllTasks(from: Store, to: Store): Promise<MoveResult> 
   }
   const bundles: TaskBundle[] = [];
   for (const task of fresh) bundles.push(await readBundle(from, task));
-  if ((await to.insertStoreBundle({ tasks: bundles, memories: [] })) === false) throw new UsageError(`a task with the same id appeared in ${to.location} meanwhile; nothing was moved, run transfer again`);
+  const memories = await from.memories.listBundles();
+  const landed = await to.insertStoreBundle({ tasks: bundles, memories });
+  if (landed === false) throw new UsageError(`a task with the same id appeared in ${to.location} meanwhile; nothing was moved, run transfer again`);
+  failpoint('after-transfer-commit');
   for (const task of [...fresh, ...already]) {
     // Guarded: a task someone started meanwhile (in the source) is left there, whole, and not counted as gone.
     await from.deleteTask(task.id, { idle: true, epoch: task.leaseEpoch });
   }
+  const kept = await from.memories.removeMoved(memories);
   const byStatus: Record<string, number> = {};
   for (const task of fresh) byStatus[task.status] = (byStatus[task.status] ?? 0) + 1;
-  return { moved: fresh.length, alreadyMoved: already.length, byStatus };
+  const count = (landing: MemoryLanding) => landed.filter((l) => l === landing).length;
+  return {
+    moved: fresh.length,
+    alreadyMoved: already.length,
+    byStatus,
+    memories: count('created') + count('merged'),
+    memoriesMerged: count('merged'),
+    memoriesAlreadyMoved: count('unchanged'),
+    memoriesKept: kept,
+  };
 }
 
 async function readBundle(store: Store, task: TaskRecord): Promise<TaskBundle> {

@@ -3,10 +3,10 @@ import { examples, sharedOptions, type CommandContext, type OptionsOf, type Prog
 function declare(program: Program) {
   return program
     .command('transfer')
-    .description('move every task of this database to another (SQLite to PostgreSQL or back): all in one transaction, then removed here')
+    .description('move every task and the long-term memory of this database to another (SQLite to PostgreSQL or back): all in one transaction, then removed here')
     .requiredOption('--to <db>', 'the target: a SQLite file path or a postgres:// URL')
     .addOption(sharedOptions.db())
-    .addOption(sharedOptions.json('print the counts as JSON'))
+    .addOption(sharedOptions.json('print the counts (tasks and memories) as JSON'))
     .addHelpText('after', examples('agentrun transfer --db ~/.local/share/agentrun/agentrun.db --to postgres://agentrun@db.internal/agentrun'));
 }
 
