@@ -89,6 +89,7 @@ describe('agentrun transfer', () => {
     expect((await cli(['start', '--task', 'ok.yaml', '--id', 'done-1', '--db', file], dir)).code).toBe(0);
     expect((await cli(['start', '--task', 'bad.yaml', '--id', 'failed-1', '--db', file], dir)).code).toBe(1);
     expect((await cli(['start', '--task', 'ok.yaml', '--id', 'queued-1', '--queue', 'q', '--db', file], dir)).code).toBe(0);
+    expect((await cli(['queue', 'q', '--limit', '2', '--db', file], dir)).code).toBe(0);
     const before = await listed(file, dir);
     const docs = await Promise.all(before.map((t) => checkpoint(file, t.task_id, dir)));
     expect(docs.map((doc) => doc.runs.length)).toEqual([1, 1, 0]);
@@ -98,7 +99,9 @@ describe('agentrun transfer', () => {
     const moved = await cli(['transfer', '--db', file, '--to', pg], dir);
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout.trim()).toBe(`moved 3 tasks to ${pg} (1 completed, 1 failed, 1 queued) and 1 memory`);
-    expect(moved.stderr).toBe('');
+    // The queue's limit is there before its task: the target's workers never run it unbounded.
+    expect(moved.stderr.trim()).toBe('copied the limits of 1 queue (agentrun queue shows them)');
+    expect(JSON.parse((await cli(['queue', '--json', '--db', pg], dir)).stdout)).toEqual([{ queue: 'q', limit: 2, waiting: 1, running: 0 }]);
     expect(await listed(pg, dir)).toEqual(before);
     expect(await listed(file, dir)).toEqual([]);
     // Whole, run history included.
@@ -118,6 +121,7 @@ describe('agentrun transfer', () => {
     expect(returned.code, returned.stderr).toBe(0);
     expect(JSON.parse(returned.stdout)).toMatchObject({
       moved: 3, already_moved: 0, by_status: { completed: 1, failed: 1, queued: 1 }, memories: 1, memories_merged: 0, memories_already_moved: 0, memories_kept: 0,
+      queue_limits: 1,
     });
     expect((await listed(back, dir)).map((t) => t.task_id)).toEqual(['done-1', 'failed-1', 'queued-1']);
     expect((await checkpoint(back, 'failed-1', dir)).runs).toEqual(history);

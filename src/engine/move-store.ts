@@ -19,6 +19,8 @@ export interface MoveResult {
   memoriesAlreadyMoved: number;
   /** Memories that changed in the source while they moved (a task wrote or recalled one): kept there, so the change is not lost. */
   memoriesKept: number;
+  /** Queue limits copied to the target (queues it had no limit for). */
+  queueLimits: number;
 }
 
 /**
@@ -28,7 +30,8 @@ export interface MoveResult {
  * memory whose text the target's namespace already holds is merged into it (`mergeMemory`). Only then are the tasks
  * deleted from the source, each in its own transaction, and the memories. Should that be cut short, everything is
  * whole in both stores, and running the move again finds the tasks already moved and the memories already merged
- * (adding nothing, counting nothing twice) and finishes removing them. Refuses (nothing written) while any task is
+ * (adding nothing, counting nothing twice) and finishes removing them. Queue limits are copied (the source keeps
+ * its own). Refuses (nothing written) while any task is
  * running, or when an id in the target belongs to another task.
  */
 export async function moveAllTasks(from: Store, to: Store): Promise<MoveResult> {
@@ -53,6 +56,11 @@ export async function moveAllTasks(from: Store, to: Store): Promise<MoveResult> 
   const bundles: TaskBundle[] = [];
   for (const task of fresh) bundles.push(await readBundle(from, task));
   const memories = await from.memories.listBundles();
+  // Queue limits are settings of a database: copied, before the tasks land, so the target's workers never run a
+  // limited queue's tasks unbounded; a limit the target already has is its own and stays. Idempotent on a rerun.
+  const limitsThere = new Set((await to.listQueues()).filter((q) => q.maxRunning !== null).map((q) => q.name));
+  const limits = (await from.listQueues()).filter((q) => q.maxRunning !== null && !limitsThere.has(q.name));
+  for (const queue of limits) await to.setQueueLimit(queue.name, queue.maxRunning);
   const landed = await to.insertStoreBundle({ tasks: bundles, memories });
   if (landed === false) throw new UsageError(`a task with the same id appeared in ${to.location} meanwhile; nothing was moved, run transfer again`);
   failpoint('after-transfer-commit');
@@ -72,6 +80,7 @@ export async function moveAllTasks(from: Store, to: Store): Promise<MoveResult> 
     memoriesMerged: count('merged'),
     memoriesAlreadyMoved: count('unchanged'),
     memoriesKept: kept,
+    queueLimits: limits.length,
   };
 }
 

@@ -20,6 +20,7 @@ export async function run(options: TransferOptions): Promise<number> {
           memories_merged: result.memoriesMerged,
           memories_already_moved: result.memoriesAlreadyMoved,
           memories_kept: result.memoriesKept,
+          queue_limits: result.queueLimits,
           from: from.location,
           to: to.location,
         });
@@ -39,6 +40,7 @@ export async function run(options: TransferOptions): Promise<number> {
         ...(result.memoriesAlreadyMoved > 0 ? [counted(result.memoriesAlreadyMoved, 'memory', 'memories')] : []),
       ];
       if (already.length > 0) output.info(`already in ${to.location} (moved by an earlier transfer): ${already.join(' and ')}; removed from ${from.location}`);
+      if (result.queueLimits > 0) output.info(`copied the limits of ${counted(result.queueLimits, 'queue', 'queues')} (agentrun queue shows them)`);
       if (result.memoriesKept > 0) {
         output.info(
           `${counted(result.memoriesKept, 'memory', 'memories')} changed in ${from.location} while moving and stayed there as well; run transfer again to move the change`,
