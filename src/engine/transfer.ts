@@ -105,6 +105,8 @@ function commandsOf(definition: TaskDefinition, steps: { step: number; status: s
       if (typeof override.check === 'string') commands.push(`MCP tool ${name}__${tool} checks with: ${override.check}`);
     }
   }
+  // A hook runs when the task reaches its transition, whoever runs it: part of what importing lets it run.
+  for (const [event, command] of Object.entries(definition.on ?? {})) if (command) commands.push(`on ${event} runs: ${command}`);
   return commands;
 }
 
