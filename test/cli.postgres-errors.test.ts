@@ -1,8 +1,9 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { LATEST_PG_SCHEMA_VERSION } from '../src/store/postgres/migrate.js';
 import { runCli } from './support/cli.js';
 import { adminQuery, dropSchema, PG_SERVER, pgUrl, schemaName } from './support/postgres.js';
+import { ROLE, startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.js';
 import { tempDir } from './support/temp-dir.js';
 
 const PASSWORD = 'pw-s3cret-Zq9';
@@ -55,5 +56,23 @@ describe('PostgreSQL connection problems: one line, an exit code, no password', 
     await expectOneLine(url({ schema }), 2, new RegExp(`written by a newer agentrun \\(schema version 99; this agentrun knows up to ${LATEST_PG_SCHEMA_VERSION}\\)`));
     const versions = await adminQuery<{ version: number }>(`SELECT version FROM ${schema}.schema_version ORDER BY version`);
     expect(versions.map((v) => v.version)).toEqual([...Array.from({ length: LATEST_PG_SCHEMA_VERSION }, (_, i) => i + 1), 99]);
+  });
+});
+
+describe('a server that asks for a password (a private cluster: scram-sha-256 on 127.0.0.1)', () => {
+  let server: PrivatePostgres;
+  beforeAll(async () => {
+    server = await startPrivatePostgres();
+  });
+  afterAll(() => server?.destroy());
+
+  it('a wrong password, or a role the server does not admit to, needs a person (exit 2)', async () => {
+    await expectOneLine(
+      server.url({ password: PASSWORD }),
+      2,
+      new RegExp(`^agentrun: cannot use postgres://${ROLE}:\\*\\*\\*@127\\.0\\.0\\.1:${server.port}/agentrun: password authentication failed for user "${ROLE}" \\(a wrong password, or no such role\\)$`),
+    );
+    // The server answers an unknown role exactly as a wrong password (28P01), so as not to tell which roles exist.
+    await expectOneLine(server.url({ user: 'agentrun_no_such_role', password: PASSWORD }), 2, /password authentication failed for user "agentrun_no_such_role"/);
   });
 });

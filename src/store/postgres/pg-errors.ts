@@ -2,7 +2,6 @@ import { AgentrunError, DatabaseRefusedError, DatabaseUnavailableError } from '.
 
 // SQLSTATEs a person must act on (https://www.postgresql.org/docs/current/errcodes-appendix.html).
 const REFUSED: Record<string, string> = {
-  '28P01': 'wrong password',
   '28000': 'not allowed to connect (unknown role, or no pg_hba.conf entry)',
   '3D000': 'the database does not exist',
   '42501': 'permission denied',
@@ -35,6 +34,8 @@ export function describePgError(error: unknown, where: string, when: 'connecting
   if (error instanceof AgentrunError) return error;
   const { code } = error as { code?: string };
   if (code === 'ENOTFOUND') return new DatabaseRefusedError(`cannot connect to ${where}: unknown host`, { cause: error });
+  // 28P01: with password authentication the server answers a role that does not exist alike, not to tell which exist.
+  if (code === '28P01') return new DatabaseRefusedError(`cannot use ${where}: password authentication failed${forUser(where)} (a wrong password, or no such role)`, { cause: error });
   if (code && code in REFUSED && code !== '53300') return new DatabaseRefusedError(`cannot use ${where}: ${REFUSED[code]}`, { cause: error });
   if (isConnectionError(error) || code === '53300') {
     const why = (code && (NETWORK[code] ?? REFUSED[code])) ?? firstLine((error as Error).message);
@@ -45,6 +46,16 @@ export function describePgError(error: unknown, where: string, when: 'connecting
     return new DatabaseUnavailableError(message, { cause: error });
   }
   return error;
+}
+
+/** ` for user "NAME"` from the (redacted) URL, quoted with JSON's escapes so the message stays one line; nothing without one. */
+function forUser(where: string): string {
+  try {
+    const user = decodeURIComponent(new URL(where).username);
+    return user ? ` for user ${JSON.stringify(user)}` : '';
+  } catch {
+    return '';
+  }
 }
 
 function firstLine(text: string | undefined): string {
