@@ -23,8 +23,8 @@ const schema = schemaName('cli_errors');
 afterAll(() => dropSchema(schema));
 
 /** One line on stderr, the exit code, no stack trace, and never the password. */
-async function expectOneLine(db: string, code: number, message: RegExp): Promise<void> {
-  const result = await runCli(['status', '--db', db], { cwd: tempDir() });
+async function expectOneLine(db: string, code: number, message: RegExp, env?: Record<string, string | undefined>): Promise<void> {
+  const result = await runCli(['status', '--db', db], { cwd: tempDir(), env });
   const lines = result.stderr.trim().split('\n');
   expect(lines, result.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^agentrun: /);
@@ -75,4 +75,13 @@ describe('a server that asks for a password (a private cluster: scram-sha-256 on
     // The server answers an unknown role exactly as a wrong password (28P01), so as not to tell which roles exist.
     await expectOneLine(server.url({ user: 'agentrun_no_such_role', password: PASSWORD }), 2, /password authentication failed for user "agentrun_no_such_role"/);
   });
+
+  it('a URL without the password the server asks for: exit 2 at once, not after the server gives up on the login', async () => {
+    const started = Date.now();
+    // Neither the environment nor a ~/.pgpass of the person running the tests may supply one.
+    const noPassword = { PGPASSWORD: undefined, PGPASSFILE: '/nonexistent/pgpass' };
+    await expectOneLine(server.url({ password: '' }), 2, /cannot use postgres:\/\/agentrun_app@.*: the server asks for a password and none was given/, noPassword);
+    // The server waits 60 s (authentication_timeout) for the rest of a login: a socket left open would hold the CLI that long.
+    expect(Date.now() - started).toBeLessThan(15_000);
+  }, 90_000);
 });

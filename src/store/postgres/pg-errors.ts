@@ -9,6 +9,11 @@ const REFUSED: Record<string, string> = {
 };
 // Classes meaning "the server went away or is not ready": retrying later works.
 const UNAVAILABLE_CLASSES = ['08', '57P', '53'];
+/**
+ * pg's own errors when the server asks for a password and none was given (not in the URL, PGPASSWORD or ~/.pgpass):
+ * SCRAM (`SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string`) and the older methods.
+ */
+const NO_PASSWORD = /client password must be a (non-empty )?string|^Password must be a string/;
 const NETWORK: Record<string, string> = {
   ECONNREFUSED: 'connection refused (is the server running?)',
   ECONNRESET: 'the connection was reset',
@@ -37,6 +42,9 @@ export function describePgError(error: unknown, where: string, when: 'connecting
   // 28P01: with password authentication the server answers a role that does not exist alike, not to tell which exist.
   if (code === '28P01') return new DatabaseRefusedError(`cannot use ${where}: password authentication failed${forUser(where)} (a wrong password, or no such role)`, { cause: error });
   if (code && code in REFUSED && code !== '53300') return new DatabaseRefusedError(`cannot use ${where}: ${REFUSED[code]}`, { cause: error });
+  if (!code && NO_PASSWORD.test((error as Error).message ?? '')) {
+    return new DatabaseRefusedError(`cannot use ${where}: the server asks for a password and none was given (put it in the URL, or in PGPASSWORD or ~/.pgpass)`, { cause: error });
+  }
   if (isConnectionError(error) || code === '53300') {
     const why = (code && (NETWORK[code] ?? REFUSED[code])) ?? firstLine((error as Error).message);
     const message =

@@ -15,6 +15,24 @@ const types = {
     oid === INT8_OID && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * A pg client that closes its socket when connecting fails. pg leaves the socket of an attempt that failed on the
+ * client's side — the server asks for a password and the URL gives none — open until the server gives up on it
+ * (`authentication_timeout`, 60 s by default), and an open socket keeps Node running: a command would print its
+ * one-line error and then hang for a minute before it exits.
+ */
+class ClosingClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (err: Error) => void): void;
+  override connect(callback?: (err: Error) => void): Promise<pg.Client> | void {
+    if (!callback) return new Promise((resolve, reject) => this.connect((error) => (error ? reject(error) : resolve(this))));
+    super.connect((error: Error) => {
+      if (error) void this.end().catch(() => {});
+      callback(error);
+    });
+  }
+}
+
 export type Durability = 'full' | 'normal';
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -30,6 +48,7 @@ export class PgPool {
 
   constructor(readonly target: PostgresTarget, size = poolSizeFromEnv()) {
     this.pool = new pg.Pool({
+      Client: ClosingClient,
       connectionString: target.connectionString,
       options: `-c search_path=${target.schema}`,
       max: size,
