@@ -203,4 +203,28 @@ describe('the disk fills up while a task runs', () => {
     expect(doc.completed).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(Object.values(doc.results).map((r) => [r.length, r[0]])).toEqual(Array.from({ length: 8 }, (_, n) => [45000, String(n)]));
   });
+
+  it('while only the heartbeat writes (a long command): the run stops with exit 3 and one line, and resumes once there is space', async () => {
+    const mount = tempDir();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=640k', 'tmpfs', mount]);
+    onTestFinished(() => {
+      execFileSync('umount', ['-l', mount]);
+    });
+    const work = tempDir();
+    const db = path.join(mount, 'agentrun.db');
+    // Something else fills the disk while the step's command runs; the next lease renewal meets the full disk.
+    writeFileSync(
+      path.join(work, 'long.yaml'),
+      `goal: a long step\nplan:\n  - name: wait\n    run: "[ -e filled ] || { touch filled; head -c 1000000 /dev/zero > ${mount}/other-file; }; sleep 2; echo waited"\n`,
+    );
+
+    const full = await runCli(['start', '--task', 'long.yaml', '--id', 'long', '--db', db], { cwd: work, env: { AGENTRUN_HEARTBEAT_MS: '100' } });
+    expect(full.code, full.stderr).toBe(3);
+    expect(full.stderr).not.toMatch(/internal error|\n\s+at |Unhandled/);
+    expect(full.stderr).toMatch(/the disk holding .*agentrun\.db is full/);
+
+    execFileSync('rm', [path.join(mount, 'other-file')]);
+    const resumed = await runCli(['resume', 'long', '--db', db], { cwd: work, env: { AGENTRUN_HEARTBEAT_MS: '100' } });
+    expect(resumed.code, resumed.stderr).toBe(0);
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { DatabaseBusyError, DatabaseUnavailableError, TaskLeasedError } from '../errors.js';
+import { AgentrunError, DatabaseBusyError, DatabaseUnavailableError, ExitCode, TaskLeasedError } from '../errors.js';
 import type { LeaseFence, Store } from '../store/types.js';
 
 export interface LeaseTiming {
@@ -83,7 +83,7 @@ export class Lease {
    * Starts renewing. `onLost` is called once if another runner has taken the lease, `onCancel` once if
    * `agentrun cancel` asked the task to stop. The heartbeat is also the periodic checkpoint of a long step's progress.
    */
-  startHeartbeat(progress: () => string | undefined, onLost: () => void, onCancel: () => void): void {
+  startHeartbeat(progress: () => string | undefined, onLost: () => void, onCancel: () => void, onBroken: (error: AgentrunError) => void): void {
     let cancelSeen = false;
     this.timer = setInterval(() => {
       void (async () => {
@@ -98,8 +98,11 @@ export class Lease {
         }
       })().catch((error: unknown) => {
         // A beat that met a locked or unreachable database is skipped; the next one tries again (the lease outlasts
-        // a few), and a lease that expired meanwhile is found lost by the next beat or fenced write.
-        if (!isMomentary(error)) throw error;
+        // a few), and a lease that expired meanwhile is found lost by the next beat or fenced write. Anything else
+        // (a full disk, a damaged file) stops the run, which reports it: thrown from a timer it would end the process.
+        if (isMomentary(error)) return;
+        clearInterval(this.timer);
+        onBroken(error instanceof AgentrunError ? error : new AgentrunError(`the lease's heartbeat failed: ${(error as Error).message}`, ExitCode.interrupted));
       });
     }, this.timing.heartbeatMs);
     this.timer.unref();

@@ -76,8 +76,9 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
   // A hook an earlier run's transition called for, if that run died before running it.
   await deliverHooks(store, task, emit);
   const controller = new AbortController();
-  let stopReason: RunStoppedError | LeaseLostError | DeadlineExceededError | undefined;
-  const stop = (reason: RunStoppedError | LeaseLostError | DeadlineExceededError) => {
+  // Why the run was told to stop: a signal or cancel, a lost lease, the deadline, or a store its heartbeat found broken.
+  let stopReason: AgentrunError | undefined;
+  const stop = (reason: AgentrunError) => {
     stopReason ??= reason;
     controller.abort(stopReason);
   };
@@ -92,6 +93,7 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
     () => progress,
     () => stop(new LeaseLostError(taskId)),
     () => stop(new RunStoppedError('cancel', 'cancelled by `agentrun cancel`')),
+    (error) => stop(error),
   );
 
   let client: Promise<LlmClient> | undefined;
@@ -221,7 +223,7 @@ async function takeTask(options: RunOptions, owner: string): Promise<{ finished:
 }
 
 /** How a run that returned an outcome ended, for the run history: the task's status, or why this runner stopped. */
-function runEnding(outcome: RunOutcome, stopReason: RunStoppedError | LeaseLostError | DeadlineExceededError | undefined, signal: AbortSignal | undefined): [RunEnding, string | null] {
+function runEnding(outcome: RunOutcome, stopReason: AgentrunError | undefined, signal: AbortSignal | undefined): [RunEnding, string | null] {
   if (outcome.leaseLost) return ['lease-lost', outcome.task.error];
   const status = outcome.task.status;
   if (status === 'completed' || status === 'failed' || status === 'cancelled' || status === 'needs-attention') return [status, outcome.task.error];
@@ -320,7 +322,7 @@ async function nextAttempt(ctx: RunContext, step: StepRecord): Promise<StepAttem
  * Records why the run ended early and maps it to an exit code, in one fenced transition. Unexpected errors keep the
  * task resumable. A runner that lost its lease, or cannot reach the database, writes nothing.
  */
-async function settleStop(ctx: RunContext, error: unknown, stopReason: RunStoppedError | LeaseLostError | DeadlineExceededError | undefined): Promise<RunOutcome> {
+async function settleStop(ctx: RunContext, error: unknown, stopReason: AgentrunError | undefined): Promise<RunOutcome> {
   // An error raised because we aborted (e.g. the SDK's abort error) is really the stop reason.
   const cause = stopReason && ctx.signal.aborted ? stopReason : error;
   try {
