@@ -1,5 +1,5 @@
 import type { RunRecord, Store, TaskRecord } from '../store/types.js';
-import { HOOK_EVENTS, type HookEvent } from '../task/schema.js';
+import { HOOK_EVENTS, type HookEvent } from '../task/hook-events.js';
 import { describeExit, outputExcerpt, runCommand } from '../tools/command.js';
 import type { EventListener } from './events.js';
 

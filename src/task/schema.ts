@@ -28,9 +28,7 @@ export const deadline = z.union([z.number(), z.string()]).transform((value, ctx)
   return { afterMs };
 });
 
-/** The transitions a task file can attach a command to (`on:`), run once when the task reaches them. */
-export const HOOK_EVENTS = ['completed', 'failed', 'needs-attention'] as const;
-export type HookEvent = (typeof HOOK_EVENTS)[number];
+export { HOOK_EVENTS, type HookEvent } from './hook-events.js';
 export const HooksSchema = z.strictObject({
   completed: text().min(1).optional(),
   failed: text().min(1).optional(),
