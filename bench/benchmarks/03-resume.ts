@@ -27,7 +27,6 @@ const STEP_COMMITTED = (n: number) => new RegExp(`step ${n}/${n} done`);
  * reading the factual state and building the resume context all happen before that request.
  */
 interface Probe {
-  zodMs: number;
   resumeModulesMs: number;
   openaiSdkMs: number;
   firstChatMs: number;
@@ -127,7 +126,6 @@ const benchmark: Benchmark = {
       const parts: [number, string][] = [
         [node.median, 'node itself (node -e 0)'],
         [round(cli.median - node.median, 1), 'CLI entry: commander, main (agentrun --version minus node -e 0)'],
-        [probe('zodMs'), 'importing zod (reached through engine/planner.ts and task/schema.ts)'],
         [probe('resumeModulesMs'), 'importing the rest of the resume command: engine, memory, tools, store'],
         [probe('openaiSdkMs'), 'importing the openai SDK (createLlmClient)'],
         [setup, `first HTTP request set-up: Node's fetch (undici) initialisation (first chat ${probe('firstChatMs')} ms minus second ${probe('secondChatMs')} ms)`],
@@ -163,7 +161,7 @@ const benchmark: Benchmark = {
           { metric: 'spawn -> first durable progress (run: step committed) p99', value: commandProgress.p99, unit: 'ms' },
           { metric: 'whole resume run (to exit) median', value: total.median, unit: 'ms' },
         ],
-        details: { completedSteps: COMPLETED, runs: RUNS, warmup: WARMUP, toFirstRequestMs: first, toFirstProgressMs: progress, toFirstCommandProgressMs: commandProgress, wholeRunMs: total, contextBytes: context.length, inProcess, nodeMs: node, versionMs: cli, probe: Object.fromEntries((['zodMs', 'resumeModulesMs', 'openaiSdkMs', 'firstChatMs', 'secondChatMs'] as const).map((k) => [k, probe(k)])), breakdown },
+        details: { completedSteps: COMPLETED, runs: RUNS, warmup: WARMUP, toFirstRequestMs: first, toFirstProgressMs: progress, toFirstCommandProgressMs: commandProgress, wholeRunMs: total, contextBytes: context.length, inProcess, nodeMs: node, versionMs: cli, probe: Object.fromEntries((['resumeModulesMs', 'openaiSdkMs', 'firstChatMs', 'secondChatMs'] as const).map((k) => [k, probe(k)])), breakdown },
         profile,
         notes: profile ? [] : [breakdown],
       };

@@ -21,8 +21,6 @@ const lap = (() => {
 
 const bootMs = performance.now();
 lap();
-await import('zod');
-const zodMs = lap();
 await import(dist('cli/actions/resume.js'));
 const resumeModulesMs = lap();
 const { createLlmClient } = (await import(dist('llm/client.js'))) as typeof import('../../src/llm/client.js');
@@ -33,4 +31,4 @@ await client.chat(request);
 const firstChatMs = lap();
 await client.chat(request);
 const secondChatMs = lap();
-process.stdout.write(`${JSON.stringify({ bootMs, zodMs, resumeModulesMs, openaiSdkMs, firstChatMs, secondChatMs })}\n`);
+process.stdout.write(`${JSON.stringify({ bootMs, resumeModulesMs, openaiSdkMs, firstChatMs, secondChatMs })}\n`);
