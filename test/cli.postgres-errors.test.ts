@@ -20,7 +20,11 @@ function url(parts: { user?: string; port?: string; database?: string; schema?: 
 }
 
 const schema = schemaName('cli_errors');
-afterAll(() => dropSchema(schema));
+const optionsSchema = schemaName('cli_options');
+const timeoutSchema = schemaName('cli_timeout');
+afterAll(async () => {
+  for (const name of [schema, optionsSchema, timeoutSchema]) await dropSchema(name);
+});
 
 /** One line on stderr, the exit code, no stack trace, and never the password. */
 async function expectOneLine(db: string, code: number, message: RegExp, env?: Record<string, string | undefined>): Promise<void> {
@@ -48,6 +52,25 @@ describe('PostgreSQL connection problems: one line, an exit code, no password', 
     await expectOneLine(url({ database: 'agentrun_no_such_database' }), 2, /cannot use .*agentrun_no_such_database: the database does not exist/);
     await expectOneLine(url({ user: 'agentrun_no_such_role' }), 2, /cannot use postgres:\/\/agentrun_no_such_role:\*\*\*@.*: not allowed to connect/);
     await expectOneLine(url({ host: 'no-such-host.invalid' }), 2, /cannot connect to .*no-such-host\.invalid.*: unknown host/);
+  });
+
+  it('TLS asked of a server without it: one line, exit 2, and no driver warning about sslmode', async () => {
+    await expectOneLine(`${url({})}?sslmode=require`, 2, /the server does not accept TLS connections \(the URL asks for them: sslmode or ssl\)/);
+    await expectOneLine(`${url({})}?ssl=true`, 2, /the server does not accept TLS connections/);
+  });
+
+  it("the URL's own options keep the store in its schema, and a statement_timeout that cancels its work is one line, exit 3", async () => {
+    const withOptions = new URL(url({ schema: optionsSchema }));
+    withOptions.searchParams.set('options', '-c work_mem=64MB');
+    const dir = tempDir();
+    const queued = await runCli(['start', 'check the records', '--queue', 'q', '--db', withOptions.href], { cwd: dir });
+    expect(queued.code, queued.stderr).toBe(0);
+    const rows = await adminQuery<{ id: string }>(`SELECT id FROM ${optionsSchema}.tasks`);
+    expect(rows.map((r) => r.id)).toEqual([queued.stdout.trim()]);
+
+    const timeout = new URL(url({ schema: timeoutSchema }));
+    timeout.searchParams.set('options', '-c statement_timeout=1');
+    await expectOneLine(timeout.href, 3, /the server cancelled a statement \(a statement_timeout, or pg_cancel_backend\); nothing committed is lost/);
   });
 
   it('a schema written by a newer agentrun is refused and left as it was (exit 2)', async () => {

@@ -36,6 +36,13 @@ export function parsePostgresUrl(location: string, env: NodeJS.ProcessEnv = proc
   }
   const forPg = new URL(url.href);
   forPg.searchParams.delete('schema');
+  // The driver lets a URL's `options` replace the ones it is given: the store's search_path goes into the URL's own,
+  // after whatever the user set there, so `?options=-c work_mem=64MB` cannot send the store's tables to `public`.
+  const options = forPg.searchParams.get('options');
+  forPg.searchParams.set('options', `${options ? `${options} ` : ''}-c search_path=${schema}`);
+  // sslmode as libpq (psql) reads it — `require` encrypts without verifying, `verify-full` verifies — rather than pg's
+  // own reading (every mode verifies), which it announces with a multi-line warning on every run.
+  if (forPg.searchParams.has('sslmode') && !forPg.searchParams.has('uselibpqcompat')) forPg.searchParams.set('uselibpqcompat', 'true');
   return { connectionString: forPg.href, schema, redacted };
 }
 

@@ -14,6 +14,12 @@ const UNAVAILABLE_CLASSES = ['08', '57P', '53'];
  * SCRAM (`SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string`) and the older methods.
  */
 const NO_PASSWORD = /client password must be a (non-empty )?string|^Password must be a string/;
+/** The driver's own TLS refusals: the server has no TLS, or its certificate or SCRAM signature did not check out. */
+const TLS_REFUSED: [RegExp, string][] = [
+  [/^The server does not support SSL connections/, 'the server does not accept TLS connections (the URL asks for them: sslmode or ssl)'],
+  [/server signature does not match/i, "the server's SCRAM signature did not match: it may not be the server the URL names"],
+];
+const CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
 const NETWORK: Record<string, string> = {
   ECONNREFUSED: 'connection refused (is the server running?)',
   ECONNRESET: 'the connection was reset',
@@ -42,7 +48,17 @@ export function describePgError(error: unknown, where: string, when: 'connecting
   // 28P01: with password authentication the server answers a role that does not exist alike, not to tell which exist.
   if (code === '28P01') return new DatabaseRefusedError(`cannot use ${where}: password authentication failed${forUser(where)} (a wrong password, or no such role)`, { cause: error });
   if (code && code in REFUSED && code !== '53300') return new DatabaseRefusedError(`cannot use ${where}: ${REFUSED[code]}`, { cause: error });
-  if (!code && NO_PASSWORD.test((error as Error).message ?? '')) {
+  const text = (error as Error).message ?? '';
+  const tls = TLS_REFUSED.find(([pattern]) => pattern.test(text));
+  if (tls) return new DatabaseRefusedError(`cannot use ${where}: ${tls[1]}`, { cause: error });
+  if (code && CERTIFICATE.test(code)) {
+    return new DatabaseRefusedError(`cannot use ${where}: the server's TLS certificate was not accepted (${code}: ${firstLine(text)}); see sslmode in docs/storage.md`, { cause: error });
+  }
+  // 57014: statement_timeout (set in the URL's options, the role or the database) or pg_cancel_backend.
+  if (code === '57014') {
+    return new DatabaseUnavailableError(`${where}: the server cancelled a statement (a statement_timeout, or pg_cancel_backend); nothing committed is lost, run the command again`, { cause: error });
+  }
+  if (!code && NO_PASSWORD.test(text)) {
     return new DatabaseRefusedError(`cannot use ${where}: the server asks for a password and none was given (put it in the URL, or in PGPASSWORD or ~/.pgpass)`, { cause: error });
   }
   if (isConnectionError(error) || code === '53300') {

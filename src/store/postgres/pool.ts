@@ -49,8 +49,8 @@ export class PgPool {
   constructor(readonly target: PostgresTarget, size = poolSizeFromEnv()) {
     this.pool = new pg.Pool({
       Client: ClosingClient,
+      // search_path (the store's schema) is in the connection string's `options` (see connection-url.ts).
       connectionString: target.connectionString,
-      options: `-c search_path=${target.schema}`,
       max: size,
       types,
       connectionTimeoutMillis: 10_000,
