@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import type { Store, TaskRecord } from '../store/types.js';
 import type { TaskDefinition } from '../task/schema.js';
 import { createToolRegistry } from '../tools/registry.js';
-import { isValidQueueName, isValidTaskId, newTaskId } from './ids.js';
+import { assertQueueName, isValidTaskId, newTaskId } from './ids.js';
 import { excerpt } from '../input/excerpt.js';
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -26,7 +26,7 @@ export interface CreateTaskInput {
 export async function createTask(store: Store, input: CreateTaskInput): Promise<{ task: TaskRecord; created: boolean }> {
   const id = input.id ?? newTaskId();
   if (!isValidTaskId(id)) throw new UsageError(`invalid task id ${excerpt(id)}: use letters, digits, ".", "_" and "-" (max 128)`);
-  if (input.queue !== undefined && !isValidQueueName(input.queue)) throw new UsageError(`invalid queue name ${excerpt(input.queue)}: use letters, digits, ".", "_" and "-" (max 64)`);
+  if (input.queue !== undefined) assertQueueName(input.queue);
   if (input.priority !== undefined && !Number.isSafeInteger(input.priority)) throw new UsageError(`the priority must be a whole number, got ${input.priority}`);
   // Refuse a bad tool list now, while nothing is written, rather than at the first LLM step.
   createToolRegistry(input.definition.tools);

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { UsageError } from '../errors.js';
+import { excerpt } from '../input/excerpt.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -25,6 +27,11 @@ export function isValidTaskId(id: string): boolean {
 export const DEFAULT_QUEUE = 'default';
 
 /** Queue names appear in commands, logs and NOTIFY payloads: keep them plain too. */
-export function isValidQueueName(name: string): boolean {
+function isValidQueueName(name: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name);
+}
+
+/** Refuses a queue name that is not one (a usage error quoting a bounded excerpt of it). */
+export function assertQueueName(name: string): void {
+  if (!isValidQueueName(name)) throw new UsageError(`invalid queue name ${excerpt(name)}: use letters, digits, ".", "_" and "-" (max 64)`);
 }

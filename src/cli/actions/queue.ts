@@ -1,9 +1,10 @@
-import { isValidQueueName } from '../../engine/ids.js';
+import { assertQueueName } from '../../engine/ids.js';
 import { UsageError } from '../../errors.js';
 import type { QueueRecord } from '../../store/types.js';
 import { output } from '../output.js';
 import { styleFor } from '../render/style.js';
 import { renderTable } from '../render/table.js';
+import { positiveWholeNumber } from '../whole-number.js';
 import { withStore } from '../with-store.js';
 import type { QueueOptions } from '../commands/queue.js';
 
@@ -13,9 +14,9 @@ const MAX_LIMIT = 2_147_483_647;
 /** Sets or lifts a queue's limit when asked to, then shows the queue (or every queue). */
 export async function run(options: QueueOptions): Promise<number> {
   const { name } = options;
-  if (name !== undefined && !isValidQueueName(name)) throw new UsageError(`invalid queue name "${name}": use letters, digits, ".", "_" and "-" (max 64)`);
+  if (name !== undefined) assertQueueName(name);
   // commander gives `limit: false` for --no-limit, the string for --limit N, and nothing when neither was given.
-  const change = options.limit === undefined ? undefined : options.limit === false ? null : parseLimit(options.limit);
+  const change = options.limit === undefined ? undefined : options.limit === false ? null : positiveWholeNumber(options.limit, '--limit', MAX_LIMIT)!;
   if (change !== undefined && name === undefined) throw new UsageError('name the queue whose limit to change: agentrun queue NAME --limit N');
   return withStore(options.db, async (store) => {
     if (change !== undefined) await store.setQueueLimit(name!, change);
@@ -38,10 +39,4 @@ export async function run(options: QueueOptions): Promise<number> {
 
 function row(q: QueueRecord): string[] {
   return [q.name, String(q.waiting), String(q.running), q.maxRunning === null ? 'none' : String(q.maxRunning)];
-}
-
-function parseLimit(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > MAX_LIMIT) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}, got "${value}"`);
-  return n;
 }

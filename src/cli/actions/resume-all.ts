@@ -1,10 +1,9 @@
 import { resumeAll } from '../../engine/resume-all.js';
 import { createMemoryHooks } from '../../memory/recall.js';
-import { UsageError } from '../../errors.js';
-import { excerpt } from '../../input/excerpt.js';
 import { LIMITS } from '../../input/limits.js';
 import { output } from '../output.js';
 import { eventLine } from '../render/event-line.js';
+import { positiveWholeNumber } from '../whole-number.js';
 import { withStore } from '../with-store.js';
 import type { ResumeOptions } from '../commands/resume.js';
 
@@ -13,8 +12,8 @@ import type { ResumeOptions } from '../commands/resume.js';
  * Never prompts (unattended by nature); exits with the worst of the tasks' exit codes.
  */
 export async function run(options: ResumeOptions): Promise<number> {
-  const limit = positive(options.limit, '--limit');
-  const concurrency = positive(options.concurrency, '--concurrency', LIMITS.concurrency) ?? 1;
+  const limit = positiveWholeNumber(options.limit, '--limit');
+  const concurrency = positiveWholeNumber(options.concurrency, '--concurrency', LIMITS.concurrency) ?? 1;
   return withStore(options.db, async (store) => {
     const result = await resumeAll(store, {
       limit,
@@ -37,14 +36,4 @@ export async function run(options: ResumeOptions): Promise<number> {
     }
     return result.exitCode;
   });
-}
-
-function positive(value: string | undefined, flag: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? 'a positive whole number' : `a whole number from 1 to ${max}`;
-    throw new UsageError(`${flag} must be ${range}, got ${excerpt(value)}`);
-  }
-  return n;
 }

@@ -1,19 +1,23 @@
-import { isValidQueueName } from '../../engine/ids.js';
+import { assertQueueName } from '../../engine/ids.js';
 import { runWorker, type WorkerEvent } from '../../engine/worker.js';
 import { UsageError } from '../../errors.js';
 import { createMemoryHooks } from '../../memory/recall.js';
 import { output } from '../output.js';
 import { eventLine } from '../render/event-line.js';
+import { excerpt } from '../../input/excerpt.js';
+import { LIMITS } from '../../input/limits.js';
+import { positiveWholeNumber } from '../whole-number.js';
 import { withStore } from '../with-store.js';
 import type { WorkerCommandOptions } from '../commands/worker.js';
 
 /** Runs the worker loop, one log line per event on stderr; exits 0 once drained after SIGTERM/SIGINT. */
 export async function run(options: WorkerCommandOptions): Promise<number> {
-  if (!isValidQueueName(options.queue)) throw new UsageError(`invalid queue name "${options.queue}": use letters, digits, ".", "_" and "-" (max 64)`);
-  const concurrency = positive(options.concurrency, '--concurrency')!;
-  const pollMs = positive(options.poll, '--poll');
+  assertQueueName(options.queue);
+  // Each task a worker runs holds a runner, a lease heartbeat and maybe child processes: bounded like resume --all.
+  const concurrency = positiveWholeNumber(options.concurrency, '--concurrency', LIMITS.concurrency)!;
+  const pollMs = positiveWholeNumber(options.poll, '--poll', LIMITS.timerMs);
   const retryAfterMs = Number(options.retryAfter);
-  if (!Number.isInteger(retryAfterMs) || retryAfterMs < 0) throw new UsageError(`--retry-after must be a whole number of milliseconds, got "${options.retryAfter}"`);
+  if (!Number.isInteger(retryAfterMs) || retryAfterMs < 0) throw new UsageError(`--retry-after must be a whole number of milliseconds, got ${excerpt(options.retryAfter)}`);
   return withStore(options.db, async (store) => {
     await runWorker({
       store,
@@ -48,11 +52,4 @@ function describe(event: WorkerEvent): string {
     case 'worker-stopped':
       return `stopped after ${event.ran} ${event.ran === 1 ? 'run' : 'runs'}`;
   }
-}
-
-function positive(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive whole number, got "${value}"`);
-  return n;
 }
