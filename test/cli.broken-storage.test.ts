@@ -176,14 +176,20 @@ describe('files that are not databases stay untouched', () => {
   }
 });
 
+/** A real 640 KB disk (tmpfs) for this test, unmounted when it ends. */
+function smallDisk(): string {
+  const mount = tempDir();
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=640k', 'tmpfs', mount]);
+  onTestFinished(() => {
+    execFileSync('umount', ['-l', mount]);
+  });
+  return mount;
+}
+
 describe('the disk fills up while a task runs', () => {
   it('exit 3 and one line; once there is space, resume finishes the task with every step kept', async () => {
     // A real full disk: a 640 KB tmpfs, filled by the task's own step output.
-    const mount = tempDir();
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=640k', 'tmpfs', mount]);
-    onTestFinished(() => {
-      execFileSync('umount', ['-l', mount]);
-    });
+    const mount = smallDisk();
     const work = tempDir();
     const db = path.join(mount, 'agentrun.db');
     const steps = Array.from({ length: 8 }, (_, n) => `  - { name: s${n}, run: "head -c 45000 /dev/zero | tr '\\\\0' ${n}" }`).join('\n');
@@ -205,11 +211,7 @@ describe('the disk fills up while a task runs', () => {
   });
 
   it('while only the heartbeat writes (a long command): the run stops with exit 3 and one line, and resumes once there is space', async () => {
-    const mount = tempDir();
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=640k', 'tmpfs', mount]);
-    onTestFinished(() => {
-      execFileSync('umount', ['-l', mount]);
-    });
+    const mount = smallDisk();
     const work = tempDir();
     const db = path.join(mount, 'agentrun.db');
     // Something else fills the disk while the step's command runs; the next lease renewal meets the full disk.

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { createTask } from '../src/engine/create-task.js';
 import { DatabaseUnavailableError } from '../src/errors.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { loadTaskFile } from '../src/task/load.js';
-import { ledgerScript, ledgerTask } from './support/ledger-task.js';
+import { expectEveryChargeOnce, ledger, ledgerScript, ledgerTask } from './support/ledger-task.js';
 import { startOpenAIServer, type FakeOpenAI } from './support/openai-server.js';
 import { adminQuery, dropSchema, pgUrl, schemaName } from './support/postgres.js';
 import { seededRandom } from './support/seeded-random.js';
@@ -54,11 +54,6 @@ function startWorker(cwd: string): WorkerProcess {
   return worker;
 }
 
-function ledger(dir: string): string[] {
-  const file = path.join(dir, 'ledger.txt');
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-}
-
 describe('a fleet of workers on one PostgreSQL queue', () => {
   it(`runs ${TASKS} LLM tasks through ${MIN_KILLS}+ kill -9s and dropped connections, every effect exactly once`, async () => {
     const root = tempDir();
@@ -104,22 +99,9 @@ describe('a fleet of workers on one PostgreSQL queue', () => {
     expect(kills).toBeGreaterThanOrEqual(MIN_KILLS);
     expect(terminations).toBe(TERMINATIONS);
 
-    // Every task completed, each step committed once (completed_count counts commits), with one set of notes.
-    const tasks = await store.listTasks({ limit: 1000 });
-    expect(tasks).toHaveLength(TASKS);
-    for (const task of tasks) {
-      expect(task, task.id).toMatchObject({ status: 'completed', stepCount: STEPS, completedCount: STEPS });
-      const notes = await store.getNotes(task.id);
-      expect(notes.filter((n) => n.kind === 'discovery'), task.id).toHaveLength(STEPS);
-      expect(notes.filter((n) => n.kind === 'decision'), task.id).toHaveLength(STEPS);
-    }
-    // Every charge exactly once: one ledger line per order, each under its own idempotency key.
-    for (const [i, dir] of dirs.entries()) {
-      const entries = ledger(dir);
-      expect(entries.map((e) => e.split(' ')[1]).sort(), `task ${i}`).toEqual(Array.from({ length: STEPS }, (_, n) => `{"order":"order-${n + 1}"}`).sort());
-      expect(new Set(entries.map((e) => e.split(' ')[0])).size).toBe(STEPS);
-      for (const entry of entries) expect(entry.startsWith(`fleet-${i}:`)).toBe(true);
-    }
+    await expectEveryChargeOnce(store, dirs, STEPS);
+    // Each charge under its own task's key.
+    for (const [i, dir] of dirs.entries()) for (const entry of ledger(dir)) expect(entry.startsWith(`fleet-${i}:`)).toBe(true);
 
     // The survivors drain and exit 0 on SIGTERM, and take themselves out of the workers table.
     const survivors = live.splice(0);

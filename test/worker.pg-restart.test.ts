@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTask } from '../src/engine/create-task.js';
@@ -6,7 +6,7 @@ import { DatabaseUnavailableError } from '../src/errors.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { loadTaskFile } from '../src/task/load.js';
 import { runCli, waitFor } from './support/cli.js';
-import { ledgerScript, ledgerTask } from './support/ledger-task.js';
+import { expectEveryChargeOnce, ledger, ledgerScript, ledgerTask } from './support/ledger-task.js';
 import { startOpenAIServer, type FakeOpenAI } from './support/openai-server.js';
 import { PASSWORD, startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.js';
 import { tempDir } from './support/temp-dir.js';
@@ -58,11 +58,6 @@ async function openStore(url: string): Promise<PostgresStore> {
   return store;
 }
 
-function ledger(dir: string): string[] {
-  const file = path.join(dir, 'ledger.txt');
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-}
-
 describe('workers while the PostgreSQL server restarts', () => {
   it(`run ${TASKS} LLM tasks through two restarts and a crash of the server: every charge once, the workers carry on`, async () => {
     const db = server.url({ schema: 'restarts' });
@@ -99,21 +94,7 @@ describe('workers while the PostgreSQL server restarts', () => {
     expect(logs.match(/ released \S+ \(exit 3\)/g)?.length ?? 0, logs).toBeGreaterThanOrEqual(OUTAGES.length);
     expect(logs).toMatch(/lost the connection to postgres:\/\/agentrun_app:\*\*\*@127\.0\.0\.1:\d+\/agentrun\?schema=restarts: /);
 
-    // Every task completed, each step committed once (completed_count counts commits), with one set of notes.
-    const tasks = await store.listTasks({ limit: 1000 });
-    expect(tasks).toHaveLength(TASKS);
-    for (const task of tasks) {
-      expect(task, task.id).toMatchObject({ status: 'completed', stepCount: STEPS, completedCount: STEPS });
-      const notes = await store.getNotes(task.id);
-      expect(notes.filter((n) => n.kind === 'discovery'), task.id).toHaveLength(STEPS);
-      expect(notes.filter((n) => n.kind === 'decision'), task.id).toHaveLength(STEPS);
-    }
-    // Every charge exactly once: one ledger line per order, each under its own idempotency key.
-    for (const [i, dir] of dirs.entries()) {
-      const entries = ledger(dir);
-      expect(entries.map((e) => e.split(' ')[1]).sort(), `task ${i}`).toEqual(Array.from({ length: STEPS }, (_, n) => `{"order":"order-${n + 1}"}`).sort());
-      expect(new Set(entries.map((e) => e.split(' ')[0])).size, `task ${i}`).toBe(STEPS);
-    }
+    await expectEveryChargeOnce(store, dirs, STEPS);
 
     // The same workers, never restarted, are alive; the password is in none of what agentrun printed or stored.
     for (const worker of workers) expect(worker.child.exitCode, worker.log()).toBeNull();

@@ -1,3 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
+import type { Store } from '../../src/store/types.js';
 import type { RecordedRequest, Reply } from './openai-server.js';
 import { callKind, planReply, stepOf, turnOf } from './llm-script.js';
 
@@ -57,4 +61,31 @@ export function turnKey(request: RecordedRequest): string {
   const kind = callKind(request);
   if (kind !== 'step') return `${kind}:0:${turnOf(request) + 1}`;
   return `step:${stepOf(request)}:${turnOf(request) + 1}`;
+}
+
+/** The charges a ledger task's workspace recorded, one line each: `<idempotency key> <arguments>`. */
+export function ledger(dir: string): string[] {
+  const file = path.join(dir, 'ledger.txt');
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+/**
+ * What a run of ledger tasks (one per workspace in `dirs`) must leave however often it was cut short: every task
+ * completed with each step committed once (completed_count counts commits) and one set of notes, and every order
+ * charged exactly once, each under its own idempotency key.
+ */
+export async function expectEveryChargeOnce(store: Store, dirs: readonly string[], steps: number): Promise<void> {
+  const tasks = await store.listTasks({ limit: 1000 });
+  expect(tasks).toHaveLength(dirs.length);
+  for (const task of tasks) {
+    expect(task, task.id).toMatchObject({ status: 'completed', stepCount: steps, completedCount: steps });
+    const notes = await store.getNotes(task.id);
+    expect(notes.filter((n) => n.kind === 'discovery'), task.id).toHaveLength(steps);
+    expect(notes.filter((n) => n.kind === 'decision'), task.id).toHaveLength(steps);
+  }
+  for (const [i, dir] of dirs.entries()) {
+    const entries = ledger(dir);
+    expect(entries.map((e) => e.split(' ')[1]).sort(), `task ${i}`).toEqual(Array.from({ length: steps }, (_, n) => `{"order":"order-${n + 1}"}`).sort());
+    expect(new Set(entries.map((e) => e.split(' ')[0])).size, `task ${i}`).toBe(steps);
+  }
 }
