@@ -6,18 +6,25 @@ import type { MemoryBundle, MemoryKind, MemoryRecord } from './memory-types.js';
  */
 export function toMemory(row: Record<string, unknown>): MemoryRecord {
   return {
+    ...commonFields(row),
+    sources: JSON.parse(String(row.sources ?? '[]')) as string[],
+    embeddingModel: row.embedding_model == null ? null : String(row.embedding_model),
+  };
+}
+
+/** The columns a memory and a whole memory (`toMemoryBundle`) read alike. */
+function commonFields(row: Record<string, unknown>) {
+  return {
     id: Number(row.id),
     namespace: String(row.namespace),
     kind: String(row.kind) as MemoryKind,
     text: String(row.text),
     tags: JSON.parse(String(row.tags)) as string[],
-    sources: JSON.parse(String(row.sources ?? '[]')) as string[],
     createdAt: Number(row.created_at),
     confirmedAt: Number(row.confirmed_at),
     lastRecalledAt: row.last_recalled_at == null ? null : Number(row.last_recalled_at),
     recallCount: Number(row.recall_count),
     usefulCount: Number(row.useful_count),
-    embeddingModel: row.embedding_model == null ? null : String(row.embedding_model),
   };
 }
 
@@ -29,19 +36,10 @@ export function toMemoryBundle(row: Record<string, unknown>): MemoryBundle {
   const sources = JSON.parse(String(row.sources)) as { taskId: unknown; addedAt: unknown }[];
   const recalls = JSON.parse(String(row.recalls)) as { taskId: unknown; recalledAt: unknown; credited: unknown }[];
   return {
-    id: Number(row.id),
-    namespace: String(row.namespace),
-    kind: String(row.kind) as MemoryKind,
-    text: String(row.text),
-    tags: JSON.parse(String(row.tags)) as string[],
+    ...commonFields(row),
     sources: sortSources(sources.map((s) => ({ taskId: String(s.taskId), addedAt: Number(s.addedAt) }))),
     // SQLite stores `credited` as 0/1, PostgreSQL as a boolean.
     recalls: sortRecalls(recalls.map((r) => ({ taskId: String(r.taskId), recalledAt: Number(r.recalledAt), credited: Boolean(r.credited) }))),
-    createdAt: Number(row.created_at),
-    confirmedAt: Number(row.confirmed_at),
-    lastRecalledAt: row.last_recalled_at == null ? null : Number(row.last_recalled_at),
-    recallCount: Number(row.recall_count),
-    usefulCount: Number(row.useful_count),
     embedding: row.embedding == null || row.embedding_model == null ? null : { model: String(row.embedding_model), vector: decodeVector(row.embedding as Buffer) },
   };
 }
