@@ -39,7 +39,8 @@ for (const [name, dbIn] of stores) {
       expect(await taskStatus(db, id, dir)).toMatchObject({ status: 'queued', queue: 'q1', lease_owner: null });
       expect(lines(path.join(dir, 'log.txt'))).toEqual([]);
 
-      const worker = spawnWorker(['--queue', 'q1', '--db', db], { cwd: dir });
+      // A step longer than the drain's grace: it is cut off when the grace is over.
+      const worker = spawnWorker(['--queue', 'q1', '--drain-timeout', '300', '--db', db], { cwd: dir });
       await waitFor(() => lines(path.join(dir, 'log.txt')).includes('slow'), 'the slow step to start');
       const running = await taskStatus(db, id, dir);
       expect(running).toMatchObject({ status: 'running' });
@@ -103,26 +104,31 @@ for (const [name, dbIn] of stores) {
       for (const w of workers) expect((await w.done).code).toBe(0);
     });
 
-    it('a worker drained by SIGTERM hands its task to another worker at once, not after the retry delay', async () => {
+    it('a worker drained by SIGTERM finishes the step it is in, and another worker takes the task at once for the rest', async () => {
       const dir = tempDir();
       const db = dbIn(dir);
       const log = path.join(dir, 'log.txt');
-      writeFileSync(path.join(dir, 'task.yaml'), 'goal: deploy-safe\nplan:\n  - name: one\n    run: echo one >> log.txt\n  - name: slow\n    run: echo slow >> log.txt && sleep 2\n');
+      writeFileSync(
+        path.join(dir, 'task.yaml'),
+        'goal: deploy-safe\nplan:\n  - name: one\n    run: echo one >> log.txt\n  - name: slow\n    run: echo slow started >> log.txt && sleep 1 && echo slow done >> log.txt\n  - name: three\n    run: echo three >> log.txt\n',
+      );
       // A retry delay of ten minutes: were the drained task treated like a failure, the test would time out.
       const args = ['--queue', 'q3', '--retry-after', '600000', '--db', db];
       const first = spawnWorker(args, { cwd: dir });
       const id = (await runCli(['start', '--task', 'task.yaml', '--queue', 'q3', '--db', db], { cwd: dir })).stdout.trim();
-      await waitFor(() => lines(log).includes('slow'), 'the slow step to start');
+      await waitFor(() => lines(log).includes('slow started'), 'the slow step to start');
       const second = spawnWorker(args, { cwd: dir });
       const onQueue = async () => (JSON.parse((await runCli(['workers', '--json', '--db', db], { cwd: dir })).stdout) as { queue: string }[]).filter((w) => w.queue === 'q3');
       await waitFor(async () => (await onQueue()).length === 2, 'the second worker');
       first.child.kill('SIGTERM');
       expect((await first.done).code, first.log()).toBe(0);
+      // The slow step was let finish: the drain cut nothing off.
+      expect(lines(log)).toEqual(['one', 'slow started', 'slow done']);
 
       await waitFor(async () => (await taskStatus(db, id, dir))?.status === 'completed', 'the second worker to finish the task', 30_000);
       expect(second.claimed()).toEqual([id]);
-      // Step one was committed before the drain: it never ran again; the cut-off step ran again, to the end.
-      expect(lines(log)).toEqual(['one', 'slow', 'slow']);
+      // Every step ran once: the second worker began where the drain stopped.
+      expect(lines(log)).toEqual(['one', 'slow started', 'slow done', 'three']);
       second.child.kill('SIGTERM');
       expect((await second.done).code).toBe(0);
     });

@@ -31,6 +31,11 @@ export interface RunOptions {
   taskId: string;
   /** Aborting it (SIGINT/SIGTERM) stops the run at the next safe point; the task becomes `interrupted`. */
   signal?: AbortSignal;
+  /**
+   * Aborting it stops the run once the step it is in has completed (a worker draining): nothing in flight is cut
+   * off. The task becomes `interrupted`, as for `signal`, and resumes at the next step.
+   */
+  drain?: AbortSignal;
   onEvent?: EventListener;
   /** How to ask a person; leave out in unattended runs, and the task stops as needs-attention instead. */
   ask?: AskPerson;
@@ -160,7 +165,7 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
       await mcp?.stopLeftovers();
       await store.setDurability(options.sharedStore ? 'full' : task.definition.durability);
       emit({ type: 'task-started', taskId, resumed: task.status !== 'planning' || task.stepCount > 0, goal: task.goal });
-      const finalResult = await runSteps(ctx, options.memory, mcp);
+      const finalResult = await runSteps(ctx, options.memory, mcp, options.drain);
       await completeTask(store, lease.fence(), task, finalResult);
       failpoint('after-finish');
       const finished = (await store.getTask(taskId))!;
@@ -232,7 +237,7 @@ function runEnding(outcome: RunOutcome, stopReason: AgentrunError | undefined, s
   return ['interrupted', outcome.task.error];
 }
 
-async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined, mcp: McpPool | undefined): Promise<string> {
+async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined, mcp: McpPool | undefined, drain: AbortSignal | undefined): Promise<string> {
   const { store, task, emit } = ctx;
   let steps = await store.getSteps(task.id);
   let plannedByLlm = steps.length > 0 && !task.definition.plan;
@@ -265,6 +270,7 @@ async function runSteps(ctx: RunContext, memory: MemoryHooks | undefined, mcp: M
   for (const [i, step] of steps.entries()) {
     if (step.status === 'completed') continue;
     throwIfStopped(ctx);
+    if (drain?.aborted) throw new RunStoppedError('signal', `stopped between steps for a drain; another worker (or resume) continues at step ${step.n}`);
     let attempt: StepAttempt;
     if (started?.n === step.n) {
       attempt = started;

@@ -1,5 +1,6 @@
 import { AgentrunError, DatabaseUnavailableError } from '../errors.js';
 import type { ClaimedTask, Store } from '../store/types.js';
+import { DEFAULT_DRAIN_MS } from './drain.js';
 import type { EventListener } from './events.js';
 import { leaseOwner, leaseTimingFromEnv, type LeaseTiming } from './lease.js';
 import { runTask, type RunOptions } from './runner.js';
@@ -10,7 +11,7 @@ export type WorkerEvent =
   | { type: 'task-claimed'; worker: string; taskId: string }
   | { type: 'task-released'; worker: string; taskId: string; exitCode: number }
   | { type: 'worker-problem'; worker: string; message: string }
-  | { type: 'worker-draining'; worker: string; running: number }
+  | { type: 'worker-draining'; worker: string; running: number; drainMs: number }
   | { type: 'worker-stopped'; worker: string; ran: number };
 
 export interface WorkerOptions {
@@ -18,8 +19,13 @@ export interface WorkerOptions {
   queue: string;
   /** Tasks run at the same time. */
   concurrency: number;
-  /** Aborted on SIGTERM/SIGINT: stop claiming, let the running steps reach a safe point, release, return. */
+  /**
+   * Aborted on SIGTERM/SIGINT: stop claiming, let each running task finish the step it is in (up to `drainMs`), then
+   * stop it there, release, return.
+   */
   signal: AbortSignal;
+  /** How long a drain lets running steps go on before cutting them off (the LLM request or command in flight). */
+  drainMs?: number;
   /** Lease owner of every task it runs; `host:pid` by default. */
   id?: string;
   timing?: LeaseTiming;
@@ -41,6 +47,11 @@ export interface WorkerOptions {
  */
 export async function runWorker(options: WorkerOptions): Promise<{ ran: number }> {
   const { store, queue, signal } = options;
+  // The runs' own stop: a drain first lets each finish its step (`drain`); past drainMs they are cut off.
+  const cutOff = new AbortController();
+  const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
+  let cutOffTimer: NodeJS.Timeout | undefined;
+  signal.addEventListener('abort', () => (cutOffTimer = setTimeout(() => cutOff.abort('SIGTERM'), drainMs)), { once: true });
   const concurrency = Math.max(1, options.concurrency);
   const id = options.id ?? leaseOwner();
   const timing = options.timing ?? leaseTimingFromEnv();
@@ -88,7 +99,8 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
           claimed: claim,
           owner: id,
           timing,
-          signal,
+          signal: cutOff.signal,
+          drain: signal,
           onEvent: options.onEvent,
           memory: options.memory,
           llm: options.llm,
@@ -137,11 +149,12 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
         signal.addEventListener('abort', done, { once: true });
       });
     }
-    emit({ type: 'worker-draining', worker: id, running: running.size });
+    emit({ type: 'worker-draining', worker: id, running: running.size, drainMs });
     await Promise.all(running.values());
     await releaseLeftovers(store, id, unreleased, timing.ttlMs, running).catch(report);
   } finally {
     clearInterval(timer);
+    clearTimeout(cutOffTimer);
     await beating;
     await stopListening?.();
     await store.removeWorker(id).catch(() => {});

@@ -1,12 +1,10 @@
 import { assertQueueName } from '../../engine/ids.js';
 import { runWorker, type WorkerEvent } from '../../engine/worker.js';
-import { UsageError } from '../../errors.js';
 import { createMemoryHooks } from '../../memory/recall.js';
 import { output } from '../output.js';
 import { eventLine } from '../render/event-line.js';
-import { excerpt } from '../../input/excerpt.js';
 import { LIMITS } from '../../input/limits.js';
-import { positiveWholeNumber } from '../whole-number.js';
+import { positiveWholeNumber, wholeNumber } from '../whole-number.js';
 import { withStore } from '../with-store.js';
 import type { WorkerCommandOptions } from '../commands/worker.js';
 
@@ -16,8 +14,8 @@ export async function run(options: WorkerCommandOptions): Promise<number> {
   // Each task a worker runs holds a runner, a lease heartbeat and maybe child processes: bounded like resume --all.
   const concurrency = positiveWholeNumber(options.concurrency, '--concurrency', LIMITS.concurrency)!;
   const pollMs = positiveWholeNumber(options.poll, '--poll', LIMITS.timerMs);
-  const retryAfterMs = Number(options.retryAfter);
-  if (!Number.isInteger(retryAfterMs) || retryAfterMs < 0) throw new UsageError(`--retry-after must be a whole number of milliseconds, got ${excerpt(options.retryAfter)}`);
+  const retryAfterMs = wholeNumber(options.retryAfter, '--retry-after', 0, LIMITS.timerMs)!;
+  const drainMs = wholeNumber(options.drainTimeout, '--drain-timeout', 0, LIMITS.timerMs)!;
   return withStore(options.db, async (store) => {
     await runWorker({
       store,
@@ -25,6 +23,7 @@ export async function run(options: WorkerCommandOptions): Promise<number> {
       concurrency,
       pollMs,
       retryAfterMs,
+      drainMs,
       signal: options.signal,
       memory: createMemoryHooks(store),
       onEvent: (event) => {
@@ -48,7 +47,7 @@ function describe(event: WorkerEvent): string {
     case 'worker-problem':
       return `problem: ${event.message}`;
     case 'worker-draining':
-      return `draining: no new tasks; waiting for ${event.running} running ${event.running === 1 ? 'task' : 'tasks'} to reach a safe point`;
+      return `draining: no new tasks; waiting up to ${event.drainMs / 1000}s for ${event.running} running ${event.running === 1 ? 'task' : 'tasks'} to finish the step ${event.running === 1 ? 'it is' : 'they are'} in`;
     case 'worker-stopped':
       return `stopped after ${event.ran} ${event.ran === 1 ? 'run' : 'runs'}`;
   }
