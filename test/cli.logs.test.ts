@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildTimeline } from '../src/engine/timeline.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { runCli, spawnCli, waitFor } from './support/cli.js';
 import { callKind, turnOf } from './support/llm-script.js';
 import type { FakeOpenAI, RecordedRequest, Reply } from './support/openai-server.js';
@@ -76,6 +78,24 @@ describe('agentrun logs --follow', () => {
     // The run's end comes last: how it ended and what it did.
     expect(events.at(-1)).toMatchObject({ type: 'run-ended', run: 1, ending: 'failed', steps_completed: 1 });
     expect(events.every((e) => typeof e.at === 'string' && !Number.isNaN(Date.parse(e.at)))).toBe(true);
+  });
+
+  it("puts the run's end after the task's, and its beginning first, when they share a millisecond", async () => {
+    // A failed task: its failure and its run's end are a few microseconds apart, often the same millisecond.
+    writeFileSync(path.join(dir, 'gated.yaml'), gatedTask(5));
+    writeFileSync(path.join(dir, 'gate'), '');
+    expect((await runCli(['start', '--task', 'gated.yaml', '--id', 'doomed', '--db', db], { cwd: dir })).code).toBe(1);
+    const store = await SqliteStore.open(db);
+    try {
+      const task = (await store.getTask('doomed'))!;
+      const [run] = await store.getRuns('doomed');
+      const sources = { task, steps: await store.getSteps('doomed'), turns: [], effects: [], notes: [] };
+      const tied = buildTimeline({ ...sources, runs: [{ ...run!, startedAt: task.createdAt, endedAt: task.finishedAt }] });
+      expect(tied.slice(0, 2).map((e) => e.type)).toEqual(['task-created', 'run-began']);
+      expect(tied.slice(-2).map((e) => e.type)).toEqual(['task-finished', 'run-ended']);
+    } finally {
+      await store.close();
+    }
   });
 
   it('of a task that is not running, prints its history and ends at once with its exit code', async () => {

@@ -27,7 +27,13 @@ export interface TimelineSources {
   runs: RunRecord[];
 }
 
-/** The entries in time order (ties keep the order they are listed in here: Array.sort is stable). */
+/**
+ * Where an entry goes among entries of the same millisecond: a run begins before what it does, and ends after it
+ * (after the task's own end, which it records). A task's failure and its run's end often share a millisecond.
+ */
+const TIE_ORDER: Partial<Record<TimelineEntry['type'], number>> = { 'task-created': -2, 'run-began': -1, 'task-finished': 1, 'run-ended': 2 };
+
+/** The entries in time order (other ties keep the order they are listed in here: Array.sort is stable). */
 export function buildTimeline({ task, steps, turns, effects, notes, runs }: TimelineSources): TimelineEntry[] {
   const taskId = task.id;
   const total = steps.length;
@@ -60,5 +66,5 @@ export function buildTimeline({ task, steps, turns, effects, notes, runs }: Time
   if (task.status === 'completed' || task.status === 'failed' || task.status === 'cancelled' || task.status === 'needs-attention') {
     entries.push({ id: `finished-${task.status}-${task.finishedAt ?? task.updatedAt}`, at: task.finishedAt ?? task.updatedAt, taskId, type: 'task-finished', status: task.status, result: task.result, error: task.error });
   }
-  return entries.sort((a, b) => a.at - b.at);
+  return entries.sort((a, b) => a.at - b.at || (TIE_ORDER[a.type] ?? 0) - (TIE_ORDER[b.type] ?? 0));
 }
