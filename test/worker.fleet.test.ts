@@ -1,12 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTask } from '../src/engine/create-task.js';
 import { DatabaseUnavailableError } from '../src/errors.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
-import { loadTaskFile } from '../src/task/load.js';
-import { expectEveryChargeOnce, ledger, ledgerScript, ledgerTask } from './support/ledger-task.js';
+import { expectEveryChargeOnce, ledger, ledgerScript, queueLedgerTasks } from './support/ledger-task.js';
 import { startOpenAIServer, type FakeOpenAI } from './support/openai-server.js';
 import { adminQuery, dropSchema, pgUrl, schemaName } from './support/postgres.js';
 import { seededRandom } from './support/seeded-random.js';
@@ -57,14 +53,7 @@ function startWorker(cwd: string): WorkerProcess {
 describe('a fleet of workers on one PostgreSQL queue', () => {
   it(`runs ${TASKS} LLM tasks through ${MIN_KILLS}+ kill -9s and dropped connections, every effect exactly once`, async () => {
     const root = tempDir();
-    const dirs: string[] = [];
-    for (let i = 0; i < TASKS; i++) {
-      const dir = path.join(root, `task-${i}`);
-      mkdirSync(dir);
-      writeFileSync(path.join(dir, 'task.yaml'), ledgerTask({ steps: STEPS, withCheck: true }));
-      await createTask(store, { id: `fleet-${i}`, definition: loadTaskFile(path.join(dir, 'task.yaml')), cwd: dir, queue: 'fleet' });
-      dirs.push(dir);
-    }
+    const dirs = await queueLedgerTasks(store, { root, queue: 'fleet', count: TASKS, steps: STEPS });
     for (let i = 0; i < WORKERS; i++) startWorker(root);
 
     const random = seededRandom(14);

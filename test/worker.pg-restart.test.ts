@@ -1,12 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTask } from '../src/engine/create-task.js';
 import { DatabaseUnavailableError } from '../src/errors.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
-import { loadTaskFile } from '../src/task/load.js';
 import { runCli, waitFor } from './support/cli.js';
-import { expectEveryChargeOnce, ledger, ledgerScript, ledgerTask } from './support/ledger-task.js';
+import { expectEveryChargeOnce, ledger, ledgerScript, queueLedgerTasks } from './support/ledger-task.js';
 import { startOpenAIServer, type FakeOpenAI } from './support/openai-server.js';
 import { PASSWORD, startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.js';
 import { tempDir } from './support/temp-dir.js';
@@ -63,14 +61,7 @@ describe('workers while the PostgreSQL server restarts', () => {
     const db = server.url({ schema: 'restarts' });
     const store = await openStore(db);
     const root = tempDir();
-    const dirs: string[] = [];
-    for (let i = 0; i < TASKS; i++) {
-      const dir = path.join(root, `task-${i}`);
-      mkdirSync(dir);
-      writeFileSync(path.join(dir, 'task.yaml'), ledgerTask({ steps: STEPS, withCheck: true }));
-      await createTask(store, { id: `restart-${i}`, definition: loadTaskFile(path.join(dir, 'task.yaml')), cwd: dir, queue: 'restarts' });
-      dirs.push(dir);
-    }
+    const dirs = await queueLedgerTasks(store, { root, queue: 'restarts', count: TASKS, steps: STEPS });
     const workers = [0, 1].map(() => startWorker(['--queue', 'restarts', '--concurrency', '2', '--retry-after', '100', '--db', db], root));
 
     const charges = () => dirs.reduce((n, dir) => n + ledger(dir).length, 0);
@@ -99,7 +90,7 @@ describe('workers while the PostgreSQL server restarts', () => {
     // The same workers, never restarted, are alive; the password is in none of what agentrun printed or stored.
     for (const worker of workers) expect(worker.child.exitCode, worker.log()).toBeNull();
     const shown = [logs];
-    for (const args of [['status', '--all'], ['status', '--json'], ['inspect', 'restart-0', '--json'], ['export', 'restart-0'], ['workers', '--json'], ['logs', 'restart-0']]) {
+    for (const args of [['status', '--all'], ['status', '--json'], ['inspect', 'restarts-0', '--json'], ['export', 'restarts-0'], ['workers', '--json'], ['logs', 'restarts-0']]) {
       const result = await runCli([...args, '--db', db], { cwd: root });
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
       shown.push(result.stdout, result.stderr);

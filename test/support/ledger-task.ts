@@ -1,7 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { createTask } from '../../src/engine/create-task.js';
 import type { Store } from '../../src/store/types.js';
+import { loadTaskFile } from '../../src/task/load.js';
 import type { RecordedRequest, Reply } from './openai-server.js';
 import { callKind, planReply, stepOf, turnOf } from './llm-script.js';
 
@@ -88,4 +90,20 @@ export async function expectEveryChargeOnce(store: Store, dirs: readonly string[
     expect(entries.map((e) => e.split(' ')[1]).sort(), `task ${i}`).toEqual(Array.from({ length: steps }, (_, n) => `{"order":"order-${n + 1}"}`).sort());
     expect(new Set(entries.map((e) => e.split(' ')[0])).size, `task ${i}`).toBe(steps);
   }
+}
+
+/**
+ * Queues `count` ledger tasks (ids `<queue>-0`, `<queue>-1`, …) on `queue`, each with a workspace of its own under
+ * `root` holding its task file and, later, its ledger. Returns the workspaces, in task order.
+ */
+export async function queueLedgerTasks(store: Store, options: { root: string; queue: string; count: number; steps: number }): Promise<string[]> {
+  const dirs: string[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const dir = path.join(options.root, `task-${i}`);
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'task.yaml'), ledgerTask({ steps: options.steps, withCheck: true }));
+    await createTask(store, { id: `${options.queue}-${i}`, definition: loadTaskFile(path.join(dir, 'task.yaml')), cwd: dir, queue: options.queue });
+    dirs.push(dir);
+  }
+  return dirs;
 }
