@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { LeaseFence } from '../../src/store/types.js';
 import { openRawDatabase, resultText, stepNotes, storeWithPlannedTask, truncateWal, walFrames, walSize } from '../support/fixtures.js';
-import { median, nowMs, round, summarize } from '../support/stats.js';
+import { median, nowMs, round, summarize, timeInterleaved } from '../support/stats.js';
 import { atMost, type Benchmark, type Metric } from '../support/types.js';
 
 const TASK = 'bench-commit';
@@ -112,25 +112,11 @@ async function commitLoop(dir: string, label: string, total: number, warmup: num
     const result = resultText(RESULT_BYTES, n);
     const notes = stepNotes(n);
     await store.startStep(TASK, n, { attempts: 1, firstTurn: 1 }, fence);
-    const timeStore = async () => {
-      const t = nowMs();
-      await store.completeStep(TASK, n, { result, notes }, fence);
-      return nowMs() - t;
-    };
-    const timeRaw = () => {
-      const t = nowMs();
-      insert.run(TASK, n, result);
-      return nowMs() - t;
-    };
-    let s: number;
-    let r: number;
-    if (n % 2 === 0) {
-      s = await timeStore();
-      r = timeRaw();
-    } else {
-      r = timeRaw();
-      s = await timeStore();
-    }
+    const [s, r] = await timeInterleaved(
+      n,
+      () => store.completeStep(TASK, n, { result, notes }, fence),
+      () => insert.run(TASK, n, result),
+    );
     const storeMoved = storeMtime();
     const rawMoved = rawMtime();
     if (n > warmup) {

@@ -4,7 +4,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { LeaseFence, Store } from '../../src/store/types.js';
 import { validateTaskDefinition } from '../../src/task/load.js';
 import { fixedPlanDefinition, openRawDatabase, resultText, stepNotes, storeWithPlannedTask, takeLease } from '../support/fixtures.js';
-import { median, nowMs, round, summarize } from '../support/stats.js';
+import { median, nowMs, round, summarize, timeInterleaved } from '../support/stats.js';
 import { atMost, type Benchmark, type Metric } from '../support/types.js';
 
 /** The server the PostgreSQL figures are taken on (AGENTRUN_BENCH_PG overrides); each run uses a schema of its own. */
@@ -110,25 +110,11 @@ async function pgLoop(store: Store, fence: LeaseFence, admin: pg.Client, schema:
     // completing this step and starting the next.
     if (what === 'commit' || n === 1) await store.startStep(TASK, n, { attempts: 1, firstTurn: 1 }, fence);
     const next = what === 'cycle' ? { n: n + 1, attempts: 1, firstTurn: 1 } : undefined;
-    const timeStore = async () => {
-      const t = nowMs();
-      await store.completeStep(TASK, n, { result, notes }, fence, next);
-      return nowMs() - t;
-    };
-    const timeRaw = async () => {
-      const t = nowMs();
-      await admin.query(`INSERT INTO ${schema}.raw_results (task_id, n, result) VALUES ($1, $2, $3)`, [TASK, n, result]);
-      return nowMs() - t;
-    };
-    let s: number;
-    let r: number;
-    if (n % 2 === 0) {
-      s = await timeStore();
-      r = await timeRaw();
-    } else {
-      r = await timeRaw();
-      s = await timeStore();
-    }
+    const [s, r] = await timeInterleaved(
+      n,
+      () => store.completeStep(TASK, n, { result, notes }, fence, next),
+      () => admin.query(`INSERT INTO ${schema}.raw_results (task_id, n, result) VALUES ($1, $2, $3)`, [TASK, n, result]),
+    );
     if (n > WARMUP) {
       storeMs.push(s);
       rawMs.push(r);
@@ -173,26 +159,11 @@ async function sqliteCycle(dir: string) {
       const result = resultText(RESULT_BYTES, n);
       const notes = stepNotes(n);
       if (n === 1) await store.startStep(TASK, n, { attempts: 1, firstTurn: 1 }, fence);
-      const timeStore = async () => {
-        const t = nowMs();
-        await store.completeStep(TASK, n, { result, notes }, fence, { n: n + 1, attempts: 1, firstTurn: 1 });
-        return nowMs() - t;
-      };
-      const timeRaw = () => {
-        const t = nowMs();
-        insert.run(TASK, n, result);
-        return nowMs() - t;
-      };
-      // Alternating which goes first, as for PostgreSQL, so neither always follows the other's fsync.
-      let s: number;
-      let r: number;
-      if (n % 2 === 0) {
-        s = await timeStore();
-        r = timeRaw();
-      } else {
-        r = timeRaw();
-        s = await timeStore();
-      }
+      const [s, r] = await timeInterleaved(
+        n,
+        () => store.completeStep(TASK, n, { result, notes }, fence, { n: n + 1, attempts: 1, firstTurn: 1 }),
+        () => insert.run(TASK, n, result),
+      );
       if (n > WARMUP) {
         storeMs.push(s);
         rawMs.push(r);

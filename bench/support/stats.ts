@@ -47,6 +47,19 @@ export async function timeMs(work: () => unknown): Promise<number> {
   return nowMs() - start;
 }
 
+/**
+ * Times the store's write and the raw baseline of sample `n` back to back, alternating which goes first from one
+ * sample to the next, so neither always follows the other's fsync and drift hits both alike. Returns [store, raw] ms.
+ */
+export async function timeInterleaved(n: number, store: () => unknown, raw: () => unknown): Promise<[number, number]> {
+  if (n % 2 === 0) {
+    const s = await timeMs(store);
+    return [s, await timeMs(raw)];
+  }
+  const r = await timeMs(raw);
+  return [await timeMs(store), r];
+}
+
 export function round(value: number, digits = 4): number {
   if (!Number.isFinite(value)) return value;
   const factor = 10 ** digits;
