@@ -47,8 +47,10 @@ export async function moveAllTasks(from: Store, to: Store): Promise<MoveResult> 
   }
   const fresh: TaskRecord[] = [];
   const already: TaskRecord[] = [];
+  // One read of the target, not one round trip per task.
+  const inTarget = new Map((await to.listTasks({ includePruned: true })).map((t) => [t.id, t]));
   for (const task of tasks) {
-    const there = await to.getTask(task.id);
+    const there = inTarget.get(task.id);
     if (!there) fresh.push(task);
     else if (there.createdAt === task.createdAt && there.updatedAt === task.updatedAt && there.status === task.status) already.push(task);
     else throw new UsageError(`task ${task.id} exists in ${to.location} and is not the same task; nothing was moved (export it and import it with --as NEW_ID)`);

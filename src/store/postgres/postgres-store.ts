@@ -41,6 +41,7 @@ import { migrate } from './migrate.js';
 import { PostgresMemoryStore } from './postgres-memory-store.js';
 import { PgPool } from './pool.js';
 import { NOW_MS, SqlParams } from './sql-params.js';
+import { UNFINISHED_ON_QUEUE } from '../queue-sql.js';
 
 /** Rolls back a store bundle's insert when one task id is taken. */
 class IdTaken extends Error {}
@@ -382,10 +383,10 @@ export class PostgresStore implements Store {
            status = CASE t.status WHEN 'queued' THEN 'planning' ELSE t.status END
          FROM (
            SELECT id, lease_owner, lease_expires_at FROM tasks
-           WHERE queue = $1 AND status IN ('queued', 'planning', 'running', 'interrupted') AND pruned_at IS NULL
+           WHERE queue = $1 AND ${UNFINISHED_ON_QUEUE} AND pruned_at IS NULL
              AND (lease_owner IS NULL OR lease_expires_at <= ${NOW_MS}) AND (status <> 'interrupted' OR reason = 'signal' OR updated_at <= ${NOW_MS} - $4)
              AND (NOT EXISTS (SELECT 1 FROM queues WHERE name = $1)
-                  OR (SELECT count(*) FROM tasks WHERE queue = $1 AND status IN ('queued', 'planning', 'running', 'interrupted') AND lease_owner IS NOT NULL AND lease_expires_at > ${NOW_MS})
+                  OR (SELECT count(*) FROM tasks WHERE queue = $1 AND ${UNFINISHED_ON_QUEUE} AND lease_owner IS NOT NULL AND lease_expires_at > ${NOW_MS})
                      < (SELECT max_running FROM queues WHERE name = $1))
            ORDER BY priority DESC, created_at, id LIMIT 1
            FOR UPDATE SKIP LOCKED
@@ -408,10 +409,10 @@ export class PostgresStore implements Store {
   async listQueues(): Promise<QueueRecord[]> {
     const { rows } = await this.pool.query<{ name: string; max_running: number | null; waiting: number; running: number }>(
       `SELECT names.name, q.max_running,
-         (SELECT count(*)::int FROM tasks WHERE queue = names.name AND status IN ('queued', 'planning', 'running', 'interrupted')
+         (SELECT count(*)::int FROM tasks WHERE queue = names.name AND ${UNFINISHED_ON_QUEUE}
             AND (lease_owner IS NULL OR lease_expires_at <= ${NOW_MS})) AS waiting,
-         (SELECT count(*)::int FROM tasks WHERE queue = names.name AND status IN ('queued', 'planning', 'running', 'interrupted') AND lease_owner IS NOT NULL AND lease_expires_at > ${NOW_MS}) AS running
-       FROM (SELECT name FROM queues UNION SELECT DISTINCT queue FROM tasks WHERE queue IS NOT NULL AND status IN ('queued', 'planning', 'running', 'interrupted')) names
+         (SELECT count(*)::int FROM tasks WHERE queue = names.name AND ${UNFINISHED_ON_QUEUE} AND lease_owner IS NOT NULL AND lease_expires_at > ${NOW_MS}) AS running
+       FROM (SELECT name FROM queues UNION SELECT DISTINCT queue FROM tasks WHERE queue IS NOT NULL AND ${UNFINISHED_ON_QUEUE}) names
        LEFT JOIN queues q ON q.name = names.name
        ORDER BY names.name`,
     );

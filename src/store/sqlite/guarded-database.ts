@@ -7,7 +7,7 @@ import { storageError } from './storage-errors.js';
  * Up to this size the whole file is checked (`PRAGMA quick_check`, about 0.2 s for 100 MB from the page cache)
  * before a process first writes to it; a larger one only by the pages each statement reads.
  */
-export const QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
+const QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
 
 type Guard = <A extends unknown[], R>(call: (...args: A) => R) => (...args: A) => R;
 
@@ -54,7 +54,7 @@ export function guardDatabase(db: Database.Database, file: string): Database.Dat
     checkBeforeFirstWrite();
     return exec(source);
   });
-  db.pragma = guard(db.pragma.bind(db)) as typeof db.pragma;
+  db.pragma = guard(pragma) as typeof db.pragma;
   const transaction = db.transaction.bind(db);
   db.transaction = ((fn: (...args: unknown[]) => unknown) => {
     const inner = transaction(fn);

@@ -1,10 +1,10 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DatabaseBusyError, DatabaseLocationError, DatabaseTooNewError, DatabaseUnreadableError } from '../../errors.js';
+import { DatabaseLocationError, DatabaseTooNewError, DatabaseUnreadableError } from '../../errors.js';
 import { guardDatabase } from './guarded-database.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
-import { storageError } from './storage-errors.js';
+import { busyTimeoutMs, storageError } from './storage-errors.js';
 
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 
@@ -14,14 +14,6 @@ export interface OpenDatabaseOptions {
    * fail, not silently start an empty database somewhere else.
    */
   createDirectory?: boolean;
-}
-
-/**
- * How long a write waits for another process's lock before giving up with a resumable error: long enough for a
- * slow disk's commit, short of a lease's length. AGENTRUN_BUSY_TIMEOUT_MS overrides it (tests).
- */
-export function busyTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  return Number(env.AGENTRUN_BUSY_TIMEOUT_MS) || 15_000;
 }
 
 /**
@@ -49,8 +41,6 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     return db;
   } catch (error) {
     db?.close();
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) throw new DatabaseBusyError(file, busyTimeoutMs(), { cause: error });
     throw storageError(error, file) ?? error;
   }
 }
@@ -85,9 +75,9 @@ function migrate(db: Database.Database, file: string): void {
   const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
   if (!exists) db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const applied = () => new Set((db.prepare('SELECT version FROM schema_version').all() as { version: number }[]).map((r) => r.version));
-  const found = Math.max(0, ...applied());
-  if (found > LATEST_SCHEMA_VERSION) throw new DatabaseTooNewError(file, found, LATEST_SCHEMA_VERSION);
   const done = applied();
+  const found = Math.max(0, ...done);
+  if (found > LATEST_SCHEMA_VERSION) throw new DatabaseTooNewError(file, found, LATEST_SCHEMA_VERSION);
   for (const migration of MIGRATIONS) {
     if (done.has(migration.version)) continue;
     // IMMEDIATE takes the write lock first, so two processes opening a new file cannot both apply a migration.

@@ -18,7 +18,7 @@ export function toTask(row: Row): TaskRecord {
     namespace: str(row.namespace),
     model: strOrNull(row.model),
     queue: strOrNull(row.queue),
-    priority: num(row.priority ?? 0),
+    priority: num(row.priority),
     status: str(row.status) as TaskRecord['status'],
     stepCount: num(row.step_count),
     completedCount: num(row.completed_count),

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { CancelRequestedError, DatabaseBusyError, LeaseLostError } from '../../errors.js';
+import { CancelRequestedError, LeaseLostError } from '../../errors.js';
 import type { StepDefinition } from '../../task/schema.js';
 import type {
   EffectRecord,
@@ -33,10 +33,11 @@ import type {
 import { TASK_STATUSES } from '../types.js';
 import type { MemoryLanding } from '../memory-types.js';
 import { writeMemoryBundle } from './memory-bundles.js';
-import { busyTimeoutMs, openDatabase, type OpenDatabaseOptions } from './open-database.js';
+import { openDatabase, type OpenDatabaseOptions } from './open-database.js';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
 import { toEffect, toNote, toRun, toStep, toTask, toTurn, toWorker, type Row } from './rows.js';
 import { preparedStatements } from './prepared.js';
+import { UNFINISHED_ON_QUEUE } from '../queue-sql.js';
 
 const DAY_MS = 86_400_000;
 
@@ -60,7 +61,7 @@ const PATCH_COLUMNS: Record<keyof TaskPatch, string> = {
 
 /** The claim's condition on the queue's limit, if it has one: fewer of its tasks hold a live lease than it allows. */
 const UNDER_QUEUE_LIMIT = `(NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue)
-  OR (SELECT count(*) FROM tasks WHERE queue = @queue AND status IN ('queued', 'planning', 'running', 'interrupted') AND lease_owner IS NOT NULL AND lease_expires_at > @now)
+  OR (SELECT count(*) FROM tasks WHERE queue = @queue AND ${UNFINISHED_ON_QUEUE} AND lease_owner IS NOT NULL AND lease_expires_at > @now)
      < (SELECT max_running FROM queues WHERE name = @queue))`;
 
 /**
@@ -133,8 +134,8 @@ export class SqliteStore implements Store {
     const now = Date.now();
     return this.write(() => {
       if (!this.holds(id, condition, now)) return false;
-      this.sql(`UPDATE tasks SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE id = ?`).run(...values, now, id);
-      return true;
+      // As on PostgreSQL: false for a task that is not there.
+      return this.sql(`UPDATE tasks SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE id = ?`).run(...values, now, id).changes === 1;
     });
   }
 
@@ -278,19 +279,10 @@ export class SqliteStore implements Store {
 
   /**
    * A write transaction that takes the write lock first (BEGIN IMMEDIATE), so waiting for another process's commit
-   * is the busy timeout's job; past it, DatabaseBusyError (resumable) instead of SQLite's bare "database is locked".
+   * is the busy timeout's job; past it, the guard reports DatabaseBusyError (resumable, storage-errors.ts).
    */
   private write<T>(body: () => T): T {
-    try {
-      return this.transaction.immediate(body) as T;
-    } catch (error) {
-      throw this.busyToResumable(error);
-    }
-  }
-
-  private busyToResumable(error: unknown): unknown {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' && code.startsWith('SQLITE_BUSY') ? new DatabaseBusyError(this.location, busyTimeoutMs(), { cause: error }) : error;
+    return this.transaction.immediate(body) as T;
   }
 
   /** Inside a transaction: does the run's fence or the caller's guard still hold? A lost fence throws instead. */
@@ -455,7 +447,7 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const found = this.sql(
         `SELECT id, lease_owner, lease_expires_at FROM tasks
-         WHERE queue = @queue AND status IN ('queued', 'planning', 'running', 'interrupted') AND pruned_at IS NULL
+         WHERE queue = @queue AND ${UNFINISHED_ON_QUEUE} AND pruned_at IS NULL
            AND (lease_owner IS NULL OR lease_expires_at <= @now) AND (status <> 'interrupted' OR reason = 'signal' OR updated_at <= @now - @retry)
            AND ${UNDER_QUEUE_LIMIT}
          ORDER BY priority DESC, created_at, id LIMIT 1`,
@@ -480,10 +472,10 @@ export class SqliteStore implements Store {
   async listQueues(): Promise<QueueRecord[]> {
     const rows = this.sql(
       `SELECT name, (SELECT max_running FROM queues WHERE queues.name = names.name) AS max_running,
-         (SELECT count(*) FROM tasks WHERE queue = names.name AND status IN ('queued', 'planning', 'running', 'interrupted')
+         (SELECT count(*) FROM tasks WHERE queue = names.name AND ${UNFINISHED_ON_QUEUE}
             AND (lease_owner IS NULL OR lease_expires_at <= @now)) AS waiting,
-         (SELECT count(*) FROM tasks WHERE queue = names.name AND status IN ('queued', 'planning', 'running', 'interrupted') AND lease_owner IS NOT NULL AND lease_expires_at > @now) AS running
-       FROM (SELECT name FROM queues UNION SELECT DISTINCT queue FROM tasks WHERE queue IS NOT NULL AND status IN ('queued', 'planning', 'running', 'interrupted')) names
+         (SELECT count(*) FROM tasks WHERE queue = names.name AND ${UNFINISHED_ON_QUEUE} AND lease_owner IS NOT NULL AND lease_expires_at > @now) AS running
+       FROM (SELECT name FROM queues UNION SELECT DISTINCT queue FROM tasks WHERE queue IS NOT NULL AND ${UNFINISHED_ON_QUEUE}) names
        ORDER BY name`,
     ).all({ now: Date.now() }) as { name: string; max_running: number | null; waiting: number; running: number }[];
     return rows.map((r) => ({ name: r.name, maxRunning: r.max_running, waiting: r.waiting, running: r.running }));

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { AgentrunError, DatabaseDamagedError, DatabaseLocationError, DatabaseReadOnlyError, DiskFullError } from '../../errors.js';
+import { AgentrunError, DatabaseBusyError, DatabaseDamagedError, DatabaseLocationError, DatabaseReadOnlyError, DiskFullError } from '../../errors.js';
 
 /** What a file-system error code means for a database path, in words a user can act on. */
 const LOCATION_REASONS: Record<string, string> = {
@@ -13,6 +13,14 @@ const LOCATION_REASONS: Record<string, string> = {
 };
 
 /**
+ * How long a write waits for another process's lock before giving up with a resumable error: long enough for a
+ * slow disk's commit, short of a lease's length. AGENTRUN_BUSY_TIMEOUT_MS overrides it (tests).
+ */
+export function busyTimeoutMs(): number {
+  return Number(process.env.AGENTRUN_BUSY_TIMEOUT_MS) || 15_000;
+}
+
+/**
  * The one translation of SQLite and file-system failures on the database into agentrun's errors (with their exit
  * codes); undefined for anything else, which stays an internal error. SQLite error codes are prefixes: SQLITE_CORRUPT
  * also covers SQLITE_CORRUPT_INDEX, SQLITE_READONLY also SQLITE_READONLY_DBMOVED, and so on.
@@ -22,6 +30,8 @@ export function storageError(error: unknown, file: string): AgentrunError | unde
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string') return undefined;
   const options = { cause: error };
+  // The lock stayed taken past the busy timeout: resumable, instead of SQLite's bare "database is locked".
+  if (code.startsWith('SQLITE_BUSY')) return new DatabaseBusyError(file, busyTimeoutMs(), options);
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return new DatabaseDamagedError(file, code, options);
   if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return new DiskFullError(file, options);
   if (code.startsWith('SQLITE_READONLY') || code === 'EROFS') return new DatabaseReadOnlyError(file, options);
