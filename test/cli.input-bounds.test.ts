@@ -116,3 +116,20 @@ describe('hostile and broken input: one line, exit 2, bounded, the database unch
     });
   }
 });
+
+describe('an MCP config file (mcp list --mcp-config): read as boundedly as a task file', () => {
+  it('a binary file, and one without servers: one line each, exit 2, naming the file', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'bin.mcp.json'), Buffer.from([0, 1, 2]));
+    writeFileSync(path.join(dir, 'empty.mcp.json'), '{"mcpServers":{}}');
+    const cases: [string, RegExp][] = [
+      ['bin.mcp.json', /^agentrun: MCP config bin\.mcp\.json is not a text file \(a NUL byte on line 1\)$/],
+      ['empty.mcp.json', /^agentrun: empty\.mcp\.json has no mcp: servers$/],
+    ];
+    for (const [file, message] of cases) {
+      const result = await runCli(['mcp', 'list', '--mcp-config', file], { cwd: dir });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim()).toMatch(message);
+    }
+  });
+});

@@ -1,16 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { TaskFileInvalidError, UsageError } from '../errors.js';
+import { LIMITS } from '../input/limits.js';
+import { readTextFile } from '../input/read-text.js';
 import { describeIssue } from '../task/load.js';
 import { McpConfigFileSchema, type McpServers } from './config.js';
 
 /** Reads a `.mcp.json` (Claude Code / Cursor shape: `{ "mcpServers": { … } }`); every problem is one line naming its field. */
 export function loadMcpConfigFile(file: string): McpServers {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read MCP config ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  // Bounded and checked like a task file: a FIFO, /dev/zero or a binary file gets one line, not a hang.
+  const text = readTextFile(file, LIMITS.taskFileBytes, 'MCP config');
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -18,7 +18,7 @@ export async function list(options: McpListOptions): Promise<number> {
   if (Boolean(options.task) === Boolean(options.mcpConfig)) throw new UsageError('give either --task FILE or --mcp-config FILE');
   const definition = options.task ? loadTaskFile(options.task) : undefined;
   const servers: McpServers = definition ? (definition.mcp ?? {}) : loadMcpConfigFile(options.mcpConfig!);
-  if (Object.keys(servers).length === 0) throw new UsageError(`${options.task} has no mcp: servers`);
+  if (Object.keys(servers).length === 0) throw new UsageError(`${options.task ?? options.mcpConfig} has no mcp: servers`);
   // Where a run would start them: the task's workspace, resolved as `start` resolves it.
   const pool = new McpPool(servers, { workspace: path.resolve(definition?.workspace ?? '.') });
   let tools: McpToolSpec[];
