@@ -1,12 +1,20 @@
 import type { ChatRequest, EndpointProfile } from './types.js';
 
 /**
+ * Whether a server's message names the response format: a 5xx that does is a refusal of the format (llama-cpp-python
+ * answers 500 for json_schema), not an outage. Used to adapt here and to classify the error (errors.ts).
+ */
+export function namesResponseFormat(message: string): boolean {
+  return /response_format|json_schema|json_object/i.test(message);
+}
+
+/**
  * What to change when a server refuses a request for something it does not support, or undefined when the refusal
  * is not one of those (then it is an error). Each rule cites where the refusal is documented.
  */
 export function adaptToRefusal(status: number, message: string, request: ChatRequest, profile: EndpointProfile): EndpointProfile | undefined {
   const text = message.toLowerCase();
-  if (status >= 500 && !/response_format|json_schema|json_object/.test(text)) return undefined;
+  if (status >= 500 && !namesResponseFormat(text)) return undefined;
 
   // Structured output, step by step down: json_schema → json_object → our own prompt and validation.
   // DeepSeek: 400 "This response_format type is unavailable now" (https://github.com/llm-exe/llm-exe/issues/662);

@@ -1,6 +1,7 @@
 import type { APIError, APIConnectionError } from 'openai';
 import { AgentrunError, ExitCode, UsageError } from '../errors.js';
 import { excerpt } from '../input/excerpt.js';
+import { namesResponseFormat } from './endpoint.js';
 import { retryAfterDelay } from './retry.js';
 
 /** The `openai` module, imported lazily by the client; its error classes are what failures are sorted by. */
@@ -98,7 +99,7 @@ export function classifyFailure(error: unknown, sdk: OpenAISdk): Failure {
       return { transient: false, error: new LlmServerMisconfiguredError(status, serverMessage(error), misconfigured, { cause: error }) };
     }
     // A 500 that names the response format is a refusal of it (llama-cpp-python, see endpoint.ts), not an outage.
-    if (status >= 500 && /response_format|json_schema/.test(serverMessage(error))) {
+    if (status >= 500 && namesResponseFormat(serverMessage(error))) {
       return { transient: false, error: new LlmRequestError(status, serverMessage(error), { cause: error }) };
     }
     if (
@@ -122,8 +123,7 @@ export function classifyFailure(error: unknown, sdk: OpenAISdk): Failure {
   if (error instanceof MalformedResponseError || error instanceof ProviderStreamError || error instanceof LlmResponseTimeoutError) {
     return { transient: true, reason: error.message, retryAfterMs: undefined };
   }
-  if (error instanceof LlmResponseTooLargeError) return { transient: false, error };
-  // Not an LLM failure (a bug, an SDK misuse): surface it unchanged.
+  // A final LLM failure (LlmResponseTooLargeError), or none at all (a bug, an SDK misuse): surface it unchanged.
   return { transient: false, error };
 }
 
