@@ -8,11 +8,16 @@ import { excerpt } from '../input/excerpt.js';
 export function wholeNumber(value: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? (min === 1 ? 'a positive whole number' : `a whole number of at least ${min}`) : `a whole number from ${min} to ${max}`;
-    throw new UsageError(`${flag} must be ${range}, got ${excerpt(value)}`);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} must be ${range(min, max)}, got ${excerpt(value)}`);
   }
   return n;
+}
+
+function range(min: number, max: number): string {
+  if (max !== Number.MAX_SAFE_INTEGER) return `a whole number from ${min} to ${max}`;
+  if (min === -Number.MAX_SAFE_INTEGER) return 'a whole number';
+  return min === 1 ? 'a positive whole number' : `a whole number of at least ${min}`;
 }
 
 /** `wholeNumber` from 1. */

@@ -11,10 +11,11 @@ import { renderTable } from '../render/table.js';
 import { ago } from '../render/time.js';
 import { withStore } from '../with-store.js';
 import type { MemorySearchOptions, MemoryListOptions, MemoryAddOptions, MemoryForgetOptions } from '../commands/memory.js';
+import { positiveWholeNumber } from '../whole-number.js';
 
 /** `memory search <query>`: memories ranked exactly as recall ranks them, with each one's score and reason. */
 export async function search(options: MemorySearchOptions): Promise<number> {
-  const limit = parseLimit(options.limit, 10);
+  const limit = positiveWholeNumber(options.limit, '--limit') ?? 10;
   const namespace = parseNamespace(options.namespace);
   const embeddingsModel = embeddingsModelFromEnv();
   return withStore(options.db, async (store) => {
@@ -36,7 +37,7 @@ export async function search(options: MemorySearchOptions): Promise<number> {
 
 /** `memory list`: the most recently confirmed memories first. */
 export async function list(options: MemoryListOptions): Promise<number> {
-  const limit = parseLimit(options.limit, 20);
+  const limit = positiveWholeNumber(options.limit, '--limit') ?? 20;
   const namespace = parseNamespace(options.namespace);
   return withStore(options.db, async (store) => {
     const memories = await store.memories.list({ namespace, limit });
@@ -124,13 +125,6 @@ function rankedJson(r: RankedMemory) {
       usefulness: round(r.parts.usefulness),
     },
   };
-}
-
-function parseLimit(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--limit must be a positive whole number, got "${value}"`);
-  return n;
 }
 
 function parseNamespace(value: string | undefined): string | undefined {

@@ -17,6 +17,7 @@ import { askForGoal } from '../prompts.js';
 import { reportOutcome, runInTerminal } from '../run-in-terminal.js';
 import { withStore } from '../with-store.js';
 import type { StartOptions } from '../commands/start.js';
+import { wholeNumber } from '../whole-number.js';
 
 /**
  * Creates a task and runs it. With `--id` it is idempotent, which is the cron recipe: the first run starts the task,
@@ -81,9 +82,7 @@ export async function run(options: StartOptions): Promise<number> {
 function parsePriority(value: string | undefined, queue: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (queue === undefined) throw new UsageError('--priority orders a queue: give --queue NAME or --detach');
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new UsageError(`--priority must be a whole number, got "${value}"`);
-  return n;
+  return wholeNumber(value, '--priority', -Number.MAX_SAFE_INTEGER);
 }
 
 /** The task's MCP servers plus those of `--mcp-config` and `--workspace-mcp`, stored with the task (unexpanded). */

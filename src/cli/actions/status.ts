@@ -9,6 +9,7 @@ import { statusLabel } from '../render/status-label.js';
 import { ago } from '../render/time.js';
 import { withStore } from '../with-store.js';
 import type { StatusOptions } from '../commands/status.js';
+import { positiveWholeNumber } from '../whole-number.js';
 
 /** Marks a task `agentrun resume` can move on. */
 const RESUMABLE_MARK = '↻';
@@ -16,7 +17,7 @@ const RESUMABLE_MARK = '↻';
 /** Lists tasks, most recently updated first; marks the ones to resume and says how. */
 export async function run(options: StatusOptions): Promise<number> {
   const statuses = parseStatuses(options.status);
-  const limit = parseLimit(options.limit);
+  const limit = positiveWholeNumber(options.limit, '--limit') ?? 20;
   return withStore(options.db, async (store) => {
     const tasks = await store.listTasks({ statuses, limit, includePruned: options.all });
     const now = Date.now();
@@ -114,11 +115,4 @@ function parseStatuses(value: string | undefined): TaskStatus[] | undefined {
   const unknown = wanted.filter((s) => !(TASK_STATUSES as readonly string[]).includes(s));
   if (unknown.length > 0) throw new UsageError(`unknown status "${unknown[0]}": use one of ${TASK_STATUSES.join(', ')}`);
   return wanted as TaskStatus[];
-}
-
-function parseLimit(value: string | undefined): number {
-  if (value === undefined) return 20;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--limit must be a positive whole number, got "${value}"`);
-  return n;
 }
