@@ -1,6 +1,4 @@
 import { ExitCode } from '../errors.js';
-import { leaseOwner } from '../engine/lease.js';
-import { hasLiveLease } from '../engine/task-state.js';
 import { runTask } from '../engine/runner.js';
 import { createMemoryHooks } from '../memory/recall.js';
 import type { Store, TaskRecord } from '../store/types.js';
@@ -49,9 +47,9 @@ export async function runInTerminal(store: Store, taskId: string, options: Termi
       onEvent: (event) => view.onEvent(event),
     });
     view.stop();
-    // Stopped because another runner took the task over (--force): that runner moves it on, not `resume`.
-    const now = outcome.exitCode === ExitCode.interrupted ? await store.getTask(taskId) : undefined;
-    const runningElsewhere = now && hasLiveLease(now) && now.leaseOwner !== leaseOwner() ? now.leaseOwner ?? undefined : undefined;
+    // Stopped because another runner took the task over (--force): that runner moves it on, not `resume`. The
+    // outcome carries the task as the runner found it then, with its new holder.
+    const runningElsewhere = outcome.leaseLost ? (outcome.task.leaseOwner ?? undefined) : undefined;
     reportOutcome(outcome.task, outcome.exitCode, options.json, style, outcome.waitingEffect, runningElsewhere);
     return outcome.exitCode;
   } finally {
