@@ -183,6 +183,14 @@ export class DatabaseBusyError extends AgentrunError {
   }
 }
 
+/**
+ * The store could not be used just now — SQLite's write lock held too long, PostgreSQL unreachable — and nothing was
+ * written: trying again later works.
+ */
+export function isMomentaryStoreError(error: unknown): error is DatabaseBusyError | DatabaseUnavailableError {
+  return error instanceof DatabaseBusyError || error instanceof DatabaseUnavailableError;
+}
+
 /** `start --id X` with a goal, task file or model other than the ones X was created with. Nothing was written. */
 export class TaskDefinitionMismatchError extends UsageError {
   constructor(

@@ -1,7 +1,5 @@
 import type { TaskRecord } from '../store/types.js';
-
-/** The longest a Node timer can wait; a later deadline is checked again when this one fires. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+import { LIMITS } from '../input/limits.js';
 
 /** When the task must be done by (ms since the epoch), from its `limits.deadline`; undefined without one. */
 export function deadlineAt(task: Pick<TaskRecord, 'createdAt' | 'definition'>): number | undefined {
@@ -19,7 +17,8 @@ export function watchDeadline(at: number, onPassed: () => void): () => void {
   const arm = () => {
     const left = at - Date.now();
     if (left <= 0) return onPassed();
-    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    // Node's longest timer: a later deadline re-arms when this one fires.
+    timer = setTimeout(arm, Math.min(left, LIMITS.timerMs));
     timer.unref();
   };
   arm();

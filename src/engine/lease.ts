@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { AgentrunError, DatabaseBusyError, DatabaseUnavailableError, ExitCode, TaskLeasedError } from '../errors.js';
+import { AgentrunError, ExitCode, isMomentaryStoreError, TaskLeasedError } from '../errors.js';
 import type { LeaseFence, Store } from '../store/types.js';
 
 export interface LeaseTiming {
@@ -100,7 +100,7 @@ export class Lease {
         // A beat that met a locked or unreachable database is skipped; the next one tries again (the lease outlasts
         // a few), and a lease that expired meanwhile is found lost by the next beat or fenced write. Anything else
         // (a full disk, a damaged file) stops the run, which reports it: thrown from a timer it would end the process.
-        if (isMomentary(error)) return;
+        if (isMomentaryStoreError(error)) return;
         clearInterval(this.timer);
         onBroken(error instanceof AgentrunError ? error : new AgentrunError(`the lease's heartbeat failed: ${(error as Error).message}`, ExitCode.interrupted));
       });
@@ -130,12 +130,7 @@ export class Lease {
     try {
       await this.store.releaseLease(this.fence());
     } catch (error) {
-      if (!isMomentary(error)) throw error;
+      if (!isMomentaryStoreError(error)) throw error;
     }
   }
-}
-
-/** The store could not be used just now — SQLite's write lock held too long, PostgreSQL unreachable — nothing was written. */
-function isMomentary(error: unknown): boolean {
-  return error instanceof DatabaseBusyError || error instanceof DatabaseUnavailableError;
 }

@@ -8,6 +8,7 @@ import { performEffect } from './effects.js';
 import { StepFailedError } from './errors.js';
 import { journaledChat } from './llm-turns.js';
 import type { RunContext } from './run-context.js';
+import { NOTE_TOOLS } from '../tools/notes.js';
 
 export interface StepOutput {
   result: string;
@@ -64,7 +65,6 @@ export async function runLlmStep(ctx: RunContext, step: StepRecord, state: Factu
 }
 
 /** Built-in tools every task has; a task "needs tools" when it has any other. */
-const NOTE_TOOLS = new Set(['record_decision', 'record_discovery']);
 
 function assertToolsAvailable(ctx: RunContext, step: StepRecord, tools: Map<string, Tool>): void {
   if (ctx.endpoint.tools) return;

@@ -1,4 +1,4 @@
-import { AgentrunError, CancelRequestedError, DatabaseBusyError, DatabaseUnavailableError, DiskFullError, ExitCode, LeaseLostError, TaskNotFoundError, UsageError } from '../errors.js';
+import { AgentrunError, CancelRequestedError, DatabaseBusyError, DatabaseUnavailableError, DiskFullError, ExitCode, isMomentaryStoreError, LeaseLostError, TaskNotFoundError, UsageError } from '../errors.js';
 import type { LlmClient } from '../llm/client.js';
 import { DEFAULT_ENDPOINT_PROFILE } from '../llm/types.js';
 import type { ClaimedTask, NextStep, RunEnding, StepAttempt, StepRecord, Store, TaskRecord } from '../store/types.js';
@@ -370,7 +370,7 @@ async function recordStop(ctx: RunContext, cause: unknown): Promise<RunOutcome> 
 
 /** The database stayed locked (SQLite), cannot be reached (PostgreSQL) or its disk is full: nothing can be recorded now. */
 function storeOutOfReach(error: unknown): error is DatabaseBusyError | DatabaseUnavailableError | DiskFullError {
-  return error instanceof DatabaseBusyError || error instanceof DatabaseUnavailableError || error instanceof DiskFullError;
+  return isMomentaryStoreError(error) || error instanceof DiskFullError;
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { EffectRecord, StepRecord } from '../store/types.js';
+import { NOTE_TOOLS } from '../tools/notes.js';
 
 /** Words of a result that says the world was changed. */
 const CHANGE_WORDS = /\b(wrote|written|created|saved|updated|modified|changed|edited|deleted|removed|appended|renamed|moved|committed|sent|posted|deployed|installed)\b/i;
 
 /** The note tools change nothing outside the task. */
-const NOTE_TOOLS = new Set(['record_decision', 'record_discovery']);
 
 export interface UnverifiedClaim {
   step: number;

@@ -1,4 +1,4 @@
-import { AgentrunError, DatabaseUnavailableError } from '../errors.js';
+import { AgentrunError, DatabaseUnavailableError, ExitCode } from '../errors.js';
 import type { ClaimedTask, Store } from '../store/types.js';
 import { DEFAULT_DRAIN_MS } from './drain.js';
 import type { EventListener } from './events.js';
@@ -91,7 +91,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
     const { taskId } = claim;
     emit({ type: 'task-claimed', worker: id, taskId });
     const run = (async () => {
-      let exitCode: number = 3;
+      let exitCode: number = ExitCode.interrupted;
       try {
         const outcome = await runTask({
           store,
@@ -110,7 +110,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
       } catch (error) {
         // The run could not even record why it stopped (the database went away): its lease is released later.
         if (error instanceof DatabaseUnavailableError) unreleased.add(taskId);
-        exitCode = error instanceof AgentrunError ? error.exitCode : 1;
+        exitCode = error instanceof AgentrunError ? error.exitCode : ExitCode.failed;
         report(error);
       } finally {
         ran += 1;

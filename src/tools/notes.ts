@@ -42,3 +42,6 @@ export const recordDiscoveryTool: Tool = {
     return 'recorded';
   },
 };
+
+/** The note tools' names: calls the engine reads for the checkpoint, never side effects. */
+export const NOTE_TOOLS: ReadonlySet<string> = new Set([recordDecisionTool.name, recordDiscoveryTool.name]);
