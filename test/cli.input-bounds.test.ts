@@ -63,6 +63,7 @@ const cases: Case[] = [
   },
   { name: 'a goal over the limit on the command line', args: ['start', 'y'.repeat(120_000)], env: { OPENAI_BASE_URL: 'http://127.0.0.1:9' }, message: /^command line: goal: longer than the limit of 100000 characters$/ },
   { name: 'resume --all --concurrency 100000000', args: ['resume', '--all', '--concurrency', '100000000'], message: /^--concurrency must be a whole number from 1 to 64, got "100000000"$/ },
+  { name: 'start --on with a 30,000-character command', args: ['start', 'say hi', '--on', `completed=${'x'.repeat(30_000)}`], env: { OPENAI_BASE_URL: 'http://127.0.0.1:9' }, message: /^--on completed: longer than the limit of 20000 characters$/ },
   { name: 'worker --concurrency 100000000', args: ['worker', '--concurrency', '100000000'], message: /^--concurrency must be a whole number from 1 to 64, got "100000000"$/ },
   { name: 'worker --queue of 5,000 characters', args: ['worker', '--queue', 'q'.repeat(5000)], message: /^invalid queue name "q{80}"… \(5000 characters\): use letters/ },
   { name: 'queue --limit 0', args: ['queue', 'q', '--limit', '0'], message: /^--limit must be a whole number from 1 to 2147483647, got "0"$/ },

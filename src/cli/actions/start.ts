@@ -9,7 +9,7 @@ import { createTask } from '../../engine/create-task.js';
 import { DEFAULT_QUEUE } from '../../engine/ids.js';
 import { assertLlmConfigured } from '../../llm/client.js';
 import { definitionFromGoal, loadTaskFile } from '../../task/load.js';
-import { deadline, HOOK_EVENTS, type TaskDefinition } from '../../task/schema.js';
+import { deadline, HOOK_EVENTS, HooksSchema, type TaskDefinition } from '../../task/schema.js';
 import { applyToolChoice } from '../../task/tool-choice.js';
 import { isInteractive } from '../interactive.js';
 import { output } from '../output.js';
@@ -18,6 +18,7 @@ import { reportOutcome, runInTerminal } from '../run-in-terminal.js';
 import { withStore } from '../with-store.js';
 import type { StartOptions } from '../commands/start.js';
 import { wholeNumber } from '../whole-number.js';
+import { excerpt } from '../../input/excerpt.js';
 
 /**
  * Creates a task and runs it. With `--id` it is idempotent, which is the cron recipe: the first run starts the task,
@@ -111,9 +112,12 @@ function withFlags(definition: TaskDefinition, options: Pick<StartOptions, 'dead
     const event = spec.slice(0, Math.max(0, at)).trim();
     const command = spec.slice(at + 1).trim();
     if (at < 0 || !(HOOK_EVENTS as readonly string[]).includes(event) || !command) {
-      throw new UsageError(`--on takes EVENT=COMMAND with EVENT one of ${HOOK_EVENTS.join(', ')}, got "${spec}"`);
+      throw new UsageError(`--on takes EVENT=COMMAND with EVENT one of ${HOOK_EVENTS.join(', ')}, got ${excerpt(spec)}`);
     }
-    result = { ...result, on: { ...result.on, [event]: command } };
+    // The task file's rules for the command (its length limit).
+    const parsed = HooksSchema.safeParse({ [event]: command });
+    if (!parsed.success) throw new UsageError(`--on ${event}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    result = { ...result, on: { ...result.on, ...parsed.data } };
   }
   return result;
 }
