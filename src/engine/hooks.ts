@@ -4,7 +4,7 @@ import { describeExit, outputExcerpt, runCommand } from '../tools/command.js';
 import type { EventListener } from './events.js';
 
 /** How long a hook may take before it is stopped (and counted as failed). */
-export const HOOK_TIMEOUT_MS = 60_000;
+const HOOK_TIMEOUT_MS = 60_000;
 /** How much of what a hook printed is kept. */
 const HOOK_OUTPUT_BYTES = 2000;
 

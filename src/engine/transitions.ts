@@ -11,7 +11,7 @@ import { hasLiveLease } from './task-state.js';
  */
 
 /** A finished task's times: when it finished, and until when its journals are kept (its own `retention`). */
-export function finishing(task: Pick<TaskRecord, 'definition'>, now = Date.now()): { finishedAt: number; expiresAt: number } {
+function finishing(task: Pick<TaskRecord, 'definition'>, now = Date.now()): { finishedAt: number; expiresAt: number } {
   return { finishedAt: now, expiresAt: now + task.definition.retention };
 }
 

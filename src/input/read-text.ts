@@ -51,6 +51,6 @@ function lineOf(bytes: Buffer, offset: number): number {
   return line;
 }
 
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${n / (1024 * 1024)} MiB` : n >= 1024 ? `${n / 1024} KiB` : `${n} bytes`;
 }

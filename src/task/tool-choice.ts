@@ -8,7 +8,7 @@ import { BUILTIN_TOOLS, type BuiltinToolName, type TaskDefinition } from './sche
  * The workspace file tools a bare goal gets: without them `start "write … to SUMMARY.md"` would plan, "complete",
  * and write nothing. They are confined to the workspace; `shell` and `http_get` stay opt-in.
  */
-export const DEFAULT_GOAL_TOOLS: BuiltinToolName[] = ['read_file', 'list_files', 'write_file'];
+const DEFAULT_GOAL_TOOLS: BuiltinToolName[] = ['read_file', 'list_files', 'write_file'];
 
 /** What `start` was told about tools and the workspace: `tools` is a list, `false` for --no-tools, or unset. */
 export interface ToolChoice {
