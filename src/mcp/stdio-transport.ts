@@ -2,18 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { deserializeMessage, serializeMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
+import { gatedShellArgs, signalGroup } from '../tools/process-group.js';
 
 /** A server line longer than this is not MCP we can hold in memory: the transport gives up on the server. */
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
 /** How much of the server's stderr is kept, so a server that dies can say why. */
 const STDERR_TAIL_BYTES = 4096;
-/**
- * The server starts behind a gate, as journaled commands do (src/tools/command.ts): a shell that reads one line from
- * fd 3 — written only once the server's process group is recorded — then becomes the server. If agentrun is killed
- * between the spawn and the record, fd 3 closes unwritten and the server never starts, so no run can leave behind a
- * server the next one does not know of. `sh` exits 127 when the command is not found.
- */
-const GATE = 'read -r _ <&3 || exit 125; exec 3<&-; exec "$@"';
+// The server starts behind the gate journaled commands wait behind (tools/process-group.ts): if agentrun is killed
+// between the spawn and the record of its process group, the server never starts, so no run can leave behind a
+// server the next one does not know of. `sh` exits 127 when the command is not found.
 const COMMAND_NOT_FOUND = 127;
 /** Grace a server gets to exit after its stdin closes, then after SIGTERM, before the next signal. */
 const EXIT_GRACE_MS = 1500;
@@ -66,7 +63,7 @@ export class ProcessGroupStdioTransport implements Transport {
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn('sh', ['-c', GATE, 'agentrun-mcp-gate', this.params.command, ...this.params.args], {
+      const child = spawn('sh', gatedShellArgs([this.params.command, ...this.params.args]), {
         cwd: this.params.cwd,
         env: { ...getDefaultEnvironment(), ...this.params.env },
         stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
@@ -156,12 +153,4 @@ function exitsWithin(exited: Promise<void>, ms: number): Promise<boolean> {
     timer = setTimeout(() => resolve(false), ms);
   });
   return Promise.race([exited.then(() => true), timeout]).finally(() => clearTimeout(timer));
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
 }

@@ -3,6 +3,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { gatedShellArgs, signalGroup } from './process-group.js';
 
 export interface CommandOptions {
   command: string;
@@ -20,13 +21,6 @@ export interface CommandOptions {
    */
   onSpawn?: (pid: number) => Promise<void>;
 }
-
-/**
- * The gate a journaled command waits behind: a shell that reads one line from fd 3 — written only once the
- * process group is durably recorded — then closes it and becomes `sh -c command`. If we die or refuse first, fd 3
- * reaches end-of-file (or the group is killed) and the command never begins.
- */
-const GATE = 'read -r _ <&3 || exit 125; exec 3<&-; exec sh -c "$1"';
 
 export interface CommandResult {
   exitCode: number | null;
@@ -51,7 +45,7 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
       // A descriptor in stdio[0] means no stdin stream on our side, which the typings cannot infer.
-      child = spawn('sh', gated ? ['-c', GATE, 'agentrun-gate', options.command] : ['-c', options.command], {
+      child = spawn('sh', gated ? gatedShellArgs(['sh', '-c', options.command]) : ['-c', options.command], {
         cwd: options.cwd,
         env: { ...process.env, ...options.env },
         stdio: gated ? [input, 'pipe', 'pipe', 'pipe'] : [input, 'pipe', 'pipe'],
@@ -67,11 +61,7 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
     let aborted = false;
 
     const killGroup = () => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // The group is already gone.
-      }
+      if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
     };
     const timer =
       options.timeoutMs !== undefined
