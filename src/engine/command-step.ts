@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { describeExit, outputExcerpt, runCommand, type CommandResult } from '../tools/command.js';
+import { checkCannotTell, describeExit, runCommand, type CommandResult } from '../tools/command.js';
 import { truncateOutput } from '../tools/truncate.js';
 import type { StepRecord } from '../store/types.js';
 import { performEffect } from './effects.js';
@@ -42,10 +42,8 @@ export async function runCommandStep(ctx: RunContext, step: StepRecord): Promise
       ? async () => {
           // Same contract as command tools' checks: 0 = it happened, 1 = it did not, anything else = cannot tell.
           const result = await invoke(spec.check!);
-          if (result.exitCode !== 0 && result.exitCode !== 1) {
-            const said = outputExcerpt(result);
-            throw new Error(`check ${describeExit(result, timeoutMs)}${said ? `: ${said}` : ''}`);
-          }
+          const cannotTell = checkCannotTell(result, timeoutMs);
+          if (cannotTell) throw new Error(`check ${cannotTell}`);
           return { done: result.exitCode === 0, output: result.stdout.trimEnd() };
         }
       : undefined,

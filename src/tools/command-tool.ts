@@ -1,6 +1,6 @@
 import type { CommandToolDefinition } from '../task/schema.js';
 import { checkRequiredArguments } from './arguments.js';
-import { describeExit, outputExcerpt, runCommand, type CommandResult } from './command.js';
+import { checkCannotTell, describeExit, runCommand, type CommandResult } from './command.js';
 import { truncateOutput } from './truncate.js';
 import { ToolError, type Tool, type ToolContext } from './types.js';
 
@@ -41,11 +41,9 @@ export function createCommandTool(definition: CommandToolDefinition): Tool {
 export function commandCheck(toolName: string, command: string, timeoutMs: number): NonNullable<Tool['check']> {
   return async (args, ctx) => {
     const result = await runWithArguments(command, timeoutMs, args, ctx);
-    if (result.exitCode !== 0 && result.exitCode !== 1) {
-      // One line: it ends up in the needs-attention message and in `inspect`, where its own words show why.
-      const said = outputExcerpt(result);
-      throw new ToolError(`check of ${toolName} ${describeExit(result, timeoutMs)}${said ? `: ${said}` : ''}`);
-    }
+    // One line: it ends up in the needs-attention message and in `inspect`, where its own words show why.
+    const cannotTell = checkCannotTell(result, timeoutMs);
+    if (cannotTell) throw new ToolError(`check of ${toolName} ${cannotTell}`);
     return { done: result.exitCode === 0, output: truncateOutput(result.stdout.trim(), ctx.outputLimit) };
   };
 }

@@ -140,6 +140,16 @@ export function describeExit(result: CommandResult, timeoutMs?: number): string 
 }
 
 /**
+ * The contract of every `check` command (a tool's, a `run:` step's): exit 0 = the effect happened, 1 = it did not.
+ * Anything else means the check cannot tell: then why, in one line — how it ended and the end of what it said.
+ */
+export function checkCannotTell(result: CommandResult, timeoutMs: number): string | undefined {
+  if (result.exitCode === 0 || result.exitCode === 1) return undefined;
+  const said = outputExcerpt(result);
+  return `${describeExit(result, timeoutMs)}${said ? `: ${said}` : ''}`;
+}
+
+/**
  * What a command said, for a one-line message: the end of its stderr (or of its stdout if stderr is empty), where a
  * failing command says why, at most `maxBytes`, lines joined with " | ". Empty if it said nothing.
  */
