@@ -1,4 +1,6 @@
 import type { CheckpointDocument } from '../../engine/checkpoint.js';
+import { deadlineAt } from '../../engine/deadline.js';
+import type { TaskDefinition } from '../../task/schema.js';
 import { oneLine, withoutStepPrefix } from './event-line.js';
 import { count, paintStatus, plain, type Style } from './style.js';
 import type { McpServers } from '../../mcp/config.js';
@@ -49,11 +51,8 @@ export function renderCheckpoint(doc: CheckpointDocument, view: CheckpointView =
   );
   const times = [`created ${shortIso(doc.created_at)}`, `updated ${ago(Date.parse(doc.updated_at), now)}`];
   if (doc.finished_at) times.push(`finished ${shortIso(doc.finished_at)}`);
-  const limits = doc.definition.limits as { deadline?: { at: number } | { afterMs: number } } | undefined;
-  if (limits?.deadline) {
-    const due = 'at' in limits.deadline ? limits.deadline.at : Date.parse(doc.created_at) + limits.deadline.afterMs;
-    times.push(`deadline ${shortIso(new Date(due).toISOString())}`);
-  }
+  const due = deadlineAt({ createdAt: Date.parse(doc.created_at), definition: doc.definition as unknown as TaskDefinition });
+  if (due !== undefined) times.push(`deadline ${shortIso(new Date(due).toISOString())}`);
   lines.push(`${label('Time')}${style.dim(times.join(' · '))}`);
 
   if (view.pruned) {
@@ -113,7 +112,7 @@ function mcpSection(doc: CheckpointDocument, style: Style, width: number): strin
   const lines = ['', style.bold('MCP servers')];
   for (const [name, config] of servers) {
     const where = 'command' in config ? `stdio: ${[config.command, ...config.args].join(' ')}` : `http: ${config.url}`;
-    lines.push(`  ${name}  ${style.dim(fitTo(where, width - name.length - 16))}${config.trusted ? '  trusted' : ''}`);
+    lines.push(`  ${name}  ${style.dim(oneLine(where, Math.max(10, width - name.length - 16)))}${config.trusted ? '  trusted' : ''}`);
   }
   const listed = doc.effects.filter((e) => e.tool === MCP_TOOL_LIST && e.status === 'done' && e.output).at(-1);
   if (listed) {
@@ -123,10 +122,6 @@ function mcpSection(doc: CheckpointDocument, style: Style, width: number): strin
     lines.push(...table.split('\n').map((l) => `    ${l}`));
   }
   return lines;
-}
-
-function fitTo(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
 function mark(style: Style, status: string): string {
