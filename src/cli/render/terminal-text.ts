@@ -6,6 +6,8 @@
  * writes (SGR with the few codes in COLOURS) and newlines and tabs. `--json` and the database keep the raw text.
  */
 
+import { unicodeEscape } from '../../input/excerpt.js';
+
 /** SGR parameters the CLI's styles use (chalk): reset, bold, dim, normal intensity, the colours, default colour. */
 const COLOURS = new Set(['0', '1', '2', '22', '31', '32', '33', '36', '39', '90']);
 const SGR = /\u001b\[([0-9;]*)m/y;
@@ -25,7 +27,7 @@ export function terminalSafe(text: string): string {
         continue;
       }
     }
-    out += CONTROL.test(c) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c;
+    out += CONTROL.test(c) ? unicodeEscape(c) : c;
   }
   return out;
 }
